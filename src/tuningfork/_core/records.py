@@ -103,6 +103,12 @@ class TrialRecord:
         return (self.finished_at - self.started_at).total_seconds()
 
     @property
+    def error_summary(self) -> str | None:
+        """The first line of the recorded error (``"ValueError: ..."``), if any."""
+        error = str(self.system_attrs.get("error", "")).strip()
+        return error.splitlines()[0] if error else None
+
+    @property
     def last_step(self) -> int | None:
         return max(self.intermediate) if self.intermediate else None
 

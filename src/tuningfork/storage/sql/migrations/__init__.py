@@ -1,0 +1,1 @@
+"""Alembic migrations of the SQL storage schema, run programmatically when a storage opens."""

@@ -1,0 +1,234 @@
+"""The optimize loop: ask -> evaluate -> tell, on one or several worker threads."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from tuningfork._core.errors import SearchSpaceExhausted, TrialPruned, TuningforkError
+from tuningfork._core.records import TrialRecord, TrialState
+
+if TYPE_CHECKING:
+    from tuningfork.study._study import ObjectiveResult, Study
+    from tuningfork.study._trial import Trial
+
+logger = logging.getLogger("tuningfork")
+
+
+class ObjectiveFailedError(TuningforkError, RuntimeError):
+    """Every one of the first trials of an optimize call failed: the objective is likely broken."""
+
+
+class _Run:
+    """State shared by the worker threads of one optimize call."""
+
+    def __init__(self, n_trials: int | None, timeout: float | None, stop_if_first_failed: int | None):
+        self.lock = threading.Lock()
+        self.n_trials = n_trials
+        self.deadline = None if timeout is None else time.monotonic() + timeout
+        self.started = 0
+        self.finished: list[TrialRecord] = []
+        self.running: set[int] = set()
+        self.stop = threading.Event()
+        self.error: BaseException | None = None
+        self.exhausted: str | None = None
+        self.stop_if_first_failed = stop_if_first_failed
+
+    def take(self) -> bool:
+        """Reserve one trial of the budget; False when the run is over."""
+        with self.lock:
+            if self.stop.is_set():
+                return False
+            if self.n_trials is not None and self.started >= self.n_trials:
+                return False
+            if self.deadline is not None and time.monotonic() >= self.deadline:
+                return False
+            self.started += 1
+            return True
+
+    def give_back(self) -> None:
+        with self.lock:
+            self.started -= 1
+
+    def record(self, finished: TrialRecord) -> None:
+        with self.lock:
+            self.finished.append(finished)
+            limit = self.stop_if_first_failed
+            if (
+                limit
+                and len(self.finished) == limit
+                and all(t.state is TrialState.FAILED for t in self.finished)
+                and self.error is None
+            ):
+                first = min(self.finished, key=lambda t: t.number)
+                self.error = ObjectiveFailedError(
+                    f"each of the first {limit} trials failed, so the study stopped; the first "
+                    f"error (trial {first.number}):\n{first.system_attrs.get('error', '')}"
+                )
+                self.stop.set()
+
+    def fail(self, error: BaseException) -> None:
+        with self.lock:
+            if self.error is None:
+                self.error = error
+            self.stop.set()
+
+
+def format_error(exc: BaseException) -> str:
+    summary = f"{type(exc).__name__}: {exc}".strip()
+    tb = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return f"{summary}\n\n{tb}"
+
+
+def run_one(
+    study: Study,
+    objective: Callable[[Trial], ObjectiveResult],
+    trial: Trial,
+    catch: tuple[type[BaseException], ...],
+) -> tuple[TrialRecord, BaseException | None]:
+    """Evaluate one trial and finish it; returns the finished record and an exception to
+    re-raise (one outside ``catch``, or a KeyboardInterrupt)."""
+    try:
+        result = objective(trial)
+    except TrialPruned:
+        return study.tell(trial, state=TrialState.PRUNED), None
+    except catch as exc:
+        return study.tell(trial, state=TrialState.FAILED, error=format_error(exc)), None
+    except KeyboardInterrupt as exc:
+        record = study.tell(trial, state=TrialState.FAILED, error="KeyboardInterrupt: interrupted by the user")
+        return record, exc
+    except BaseException as exc:
+        return study.tell(trial, state=TrialState.FAILED, error=format_error(exc)), exc
+    return study.tell(trial, result), None
+
+
+def _worker(
+    study: Study,
+    objective: Callable[[Trial], ObjectiveResult],
+    run: _Run,
+    callbacks: Sequence[Callable[[Study, TrialRecord], None]],
+    catch: tuple[type[BaseException], ...],
+    on_finish: Callable[[TrialRecord], None],
+) -> None:
+    while run.take():
+        try:
+            trial = study.ask()
+        except SearchSpaceExhausted as exc:
+            run.give_back()
+            with run.lock:
+                if run.exhausted is None:
+                    run.exhausted = str(exc)
+                run.stop.set()
+            return
+        with run.lock:
+            run.running.add(trial.number)
+        try:
+            record, error = run_one(study, objective, trial, catch)
+        except TuningforkError as exc:  # e.g. the trial was marked FAILED by Ctrl-C meanwhile
+            if run.stop.is_set():
+                return
+            run.fail(exc)
+            return
+        finally:
+            with run.lock:
+                run.running.discard(trial.number)
+        run.record(record)
+        on_finish(record)
+        if error is not None:
+            run.fail(error)
+            return
+        for callback in callbacks:
+            try:
+                callback(study, record)
+            except BaseException as exc:  # a broken callback stops the run, visibly
+                run.fail(exc)
+                return
+
+
+def run_optimize(
+    study: Study,
+    objective: Callable[[Trial], ObjectiveResult],
+    *,
+    n_trials: int | None,
+    timeout: float | None,
+    n_workers: int,
+    callbacks: list[Callable[[Study, TrialRecord], None]],
+    catch: tuple[type[BaseException], ...],
+    stop_if_first_failed: int | None,
+    show_progress_bar: bool,
+    executor: str,
+) -> None:
+    if not callable(objective):
+        raise TypeError(f"objective must be callable (trial -> float), got {objective!r}")
+    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
+        raise ValueError(f"n_trials must be an int >= 0 or None, got {n_trials!r}")
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"timeout must be a number of seconds > 0 or None, got {timeout!r}")
+    if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
+        raise ValueError(f"n_workers must be an int >= 1, got {n_workers!r}")
+    if executor != "thread":
+        raise ValueError(f"executor {executor!r} is not available; expected 'thread'")
+    if not isinstance(catch, tuple):
+        catch = tuple(catch)
+
+    from tuningfork.study._progress import progress_bar
+
+    run = _Run(n_trials, timeout, stop_if_first_failed)
+    with progress_bar(study, n_trials, timeout, enabled=show_progress_bar) as on_finish:
+        try:
+            if n_workers == 1:
+                _worker(study, objective, run, callbacks, catch, on_finish)
+            else:
+                _run_threads(study, objective, run, callbacks, catch, on_finish, n_workers)
+        except KeyboardInterrupt:
+            run.stop.set()
+            _mark_interrupted(study, run)
+            raise
+    if run.exhausted is not None:
+        logger.warning("%s", run.exhausted)
+    if run.error is not None:
+        if isinstance(run.error, KeyboardInterrupt):
+            _mark_interrupted(study, run)
+        raise run.error
+
+
+def _run_threads(
+    study: Study,
+    objective: Callable[[Trial], ObjectiveResult],
+    run: _Run,
+    callbacks: Sequence[Callable[[Study, TrialRecord], None]],
+    catch: tuple[type[BaseException], ...],
+    on_finish: Callable[[TrialRecord], None],
+    n_workers: int,
+) -> None:
+    def target() -> None:
+        try:
+            _worker(study, objective, run, callbacks, catch, on_finish)
+        except BaseException as exc:  # never lose a worker's error
+            run.fail(exc)
+
+    # Daemon threads: after Ctrl-C the interpreter need not wait for a long objective to end.
+    threads = [
+        threading.Thread(target=target, name=f"tuningfork-worker-{i}", daemon=True)
+        for i in range(n_workers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        while thread.is_alive():
+            thread.join(timeout=0.1)
+
+
+def _mark_interrupted(study: Study, run: _Run) -> None:
+    with run.lock:
+        numbers = sorted(run.running)
+    for number in numbers:
+        try:
+            study.tell(number, state=TrialState.FAILED, error="KeyboardInterrupt: interrupted by the user")
+        except TuningforkError:
+            pass  # it finished meanwhile
+

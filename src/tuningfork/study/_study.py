@@ -1,0 +1,447 @@
+"""The Study facade: the one place that composes storage, samplers, schedulers and analysis."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from tuningfork._core.errors import SearchSpaceExhausted, StudyExistsError, StudyNotFoundError
+from tuningfork._core.history import History
+from tuningfork._core.records import (
+    Decision,
+    Direction,
+    StudyRecord,
+    TrialRecord,
+    TrialState,
+    validate_values,
+)
+from tuningfork._core.rng import check_seed, new_study_seed, trial_rng
+from tuningfork.analysis import best_trial, pareto_front, trials_dataframe
+from tuningfork.samplers import RandomSampler, Sampler
+from tuningfork.samplers._finite import PROPOSAL_ATTR
+from tuningfork.schedulers import Scheduler
+from tuningfork.space import (
+    Distribution,
+    SearchSpace,
+    encode_value,
+    space_from_spec,
+    space_to_dict,
+)
+from tuningfork.storage import Storage, open_storage
+from tuningfork.study._infer import infer_space
+from tuningfork.study._trial import Trial
+
+logger = logging.getLogger("tuningfork")
+
+ObjectiveResult = float | Sequence[float]
+
+
+def _worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+class Study:
+    """A named set of trials with one or more directions, backed by a storage.
+
+    Use :func:`create_study` or :func:`load_study` to get one. A Study object may be used from
+    many threads; several processes or machines share a study through a SQL storage.
+    """
+
+    def __init__(
+        self,
+        storage: Storage,
+        record: StudyRecord,
+        sampler: Sampler | None = None,
+        scheduler: Scheduler | None = None,
+        space: SearchSpace | None = None,
+    ) -> None:
+        self._storage = storage
+        self._record = record
+        self.sampler: Sampler = sampler if sampler is not None else RandomSampler()
+        self.scheduler = scheduler
+        self._space = space
+        self._lock = threading.RLock()
+        self._history = History(record.directions)
+        self._exhausted_message: str | None = None
+        self.last_objective: Callable[..., Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"Study(name={self.name!r}, directions={[d.name.lower() for d in self.directions]})"
+
+    # -- identity ----------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._record.name
+
+    @property
+    def storage(self) -> Storage:
+        return self._storage
+
+    @property
+    def seed(self) -> int:
+        return self._record.seed
+
+    @property
+    def directions(self) -> tuple[Direction, ...]:
+        return self._record.directions
+
+    @property
+    def direction(self) -> Direction:
+        if len(self.directions) != 1:
+            raise ValueError(f"study {self.name!r} has {len(self.directions)} objectives; use directions")
+        return self.directions[0]
+
+    @property
+    def space(self) -> SearchSpace | None:
+        """The declared search space, or ``None`` for a define-by-run study."""
+        return self._space
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return dict(self._storage.load_study(self.name).user_attrs)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return dict(self._storage.load_study(self.name).config)
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self._storage.set_study_attr(self.name, key, value, user=True)
+
+    # -- reading -----------------------------------------------------------------------------
+    def history(self) -> History:
+        """A snapshot of every trial, refreshed incrementally from the storage."""
+        with self._lock:
+            seq, changed = self._storage.changes_since(self.name, self._history.seq)
+            self._history = self._history.extend(seq, changed)
+            return self._history
+
+    @property
+    def trials(self) -> list[TrialRecord]:
+        return list(self.history().trials)
+
+    def get_trials(self, states: Sequence[TrialState] | None = None) -> list[TrialRecord]:
+        trials = self.history().trials
+        if states is None:
+            return list(trials)
+        return [t for t in trials if t.state in states]
+
+    @property
+    def best_trial(self) -> TrialRecord:
+        """The best completed trial; raises ``NoCompletedTrialsError`` if none completed."""
+        return best_trial(self.history(), self.name)
+
+    @property
+    def best_trials(self) -> list[TrialRecord]:
+        """The Pareto front (for one objective: the best trial)."""
+        return pareto_front(self.history(), self.name)
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return dict(self.best_trial.params)
+
+    @property
+    def best_value(self) -> float:
+        value = self.best_trial.value
+        assert value is not None
+        return value
+
+    def trials_dataframe(self) -> Any:
+        """Every trial as a pandas DataFrame (``pip install "tuningfork[pandas]"``)."""
+        return trials_dataframe(self.history().trials, len(self.directions))
+
+    # -- manual search -----------------------------------------------------------------------
+    def enqueue(
+        self,
+        params: Mapping[str, Any],
+        user_attrs: Mapping[str, Any] | None = None,
+        *,
+        skip_if_exists: bool = False,
+    ) -> TrialRecord | None:
+        """Queue a configuration to run before any sampled one (as a WAITING trial).
+
+        Parameters not given are sampled when the trial runs. With ``skip_if_exists``, a
+        configuration already queued or tried is not queued again (returns ``None``).
+        """
+        if not isinstance(params, Mapping):
+            raise TypeError(f"enqueue takes a dict of parameter values, got {type(params).__name__}")
+        if self._space is not None:
+            for name, value in params.items():
+                if name not in self._space:
+                    raise ValueError(
+                        f"enqueued parameter {name!r} is not in the study's space "
+                        f"({list(self._space)})"
+                    )
+                if not self._space[name].contains(value):
+                    raise ValueError(
+                        f"enqueued parameter {name!r}: {value!r} is not in {self._space[name]!r}"
+                    )
+        with self._lock:
+            if skip_if_exists:
+                encoded = json.dumps(encode_value(dict(params)), sort_keys=True)
+                for record in self.history().trials:
+                    if json.dumps(encode_value(dict(record.params)), sort_keys=True) == encoded:
+                        return None
+            return self._storage.create_trial(
+                self.name,
+                state=TrialState.WAITING,
+                params=dict(params),
+                user_attrs=dict(user_attrs or {}),
+                system_attrs={"enqueued": True},
+            )
+
+    # -- ask / tell --------------------------------------------------------------------------
+    def ask(self) -> Trial:
+        """Start a trial: a queued one if any waits, else a new one whose parameters the sampler
+        proposes. Raises ``SearchSpaceExhausted`` when a finite space has no point left."""
+        with self._lock:
+            history = self.history()
+            worker = _worker_id()
+            record = self._storage.claim_waiting(self.name, worker, None)
+            space = self._space or self.sampler.fixed_space() or infer_space(history)
+            if record is not None:
+                proposal = self._propose(space, history, record.number) if len(space) else {}
+                return Trial(self, record, proposal)
+            if len(space):
+                sequence = self.sampler.sequence(space, self.seed)
+                if sequence is not None:
+                    index = self._storage.next_counter(self.name, _sequence_key(self.sampler, space))
+                    if index >= len(sequence):
+                        raise self._exhausted(len(sequence))
+                    record = self._storage.create_trial(
+                        self.name,
+                        state=TrialState.RUNNING,
+                        system_attrs={"worker": worker, "sequence_index": index},
+                    )
+                    return Trial(self, record, sequence[index], proposal_is_binding=True)
+                if self.sampler.remaining(space, history) == 0:
+                    raise self._exhausted(space.n_points or 0)
+            record = self._storage.create_trial(
+                self.name, state=TrialState.RUNNING, system_attrs={"worker": worker}
+            )
+            proposal = self._propose(space, history, record.number) if len(space) else {}
+            if proposal and history.running():
+                # Other trials run at the same time: publish this proposal so that they do not
+                # draw it too before this trial's objective has suggested it.
+                record = self._storage.set_trial_attr(
+                    self.name, record.number, PROPOSAL_ATTR, proposal, user=False
+                )
+            return Trial(self, record, proposal)
+
+    def _propose(self, space: SearchSpace, history: History, number: int) -> dict[str, Any]:
+        return self.sampler.propose(space, history, trial_rng(self.seed, number))
+
+    def _exhausted(self, size: int) -> SearchSpaceExhausted:
+        message = (
+            f"study {self.name!r}: all {size} configurations of the search space have been "
+            "tried; no new trial was started"
+        )
+        return SearchSpaceExhausted(message)
+
+    def tell(
+        self,
+        trial: Trial | int,
+        values: ObjectiveResult | None = None,
+        *,
+        state: TrialState | None = None,
+        error: str | None = None,
+    ) -> TrialRecord:
+        """Finish a trial: COMPLETE with its value(s), or PRUNED, or FAILED.
+
+        A result that is not one finite number per objective finishes the trial as FAILED with
+        the reason recorded. A PRUNED trial keeps its last reported value.
+        """
+        number = trial.number if isinstance(trial, Trial) else int(trial)
+        if state is None:
+            state = TrialState.COMPLETE
+        state = TrialState(state)
+        if not state.is_finished():
+            raise ValueError(f"tell takes COMPLETE, PRUNED or FAILED, not {state.name}")
+        clean: tuple[float, ...] | None = None
+        if state is TrialState.COMPLETE:
+            clean, reason = validate_values(values, len(self.directions))
+            if reason is not None:
+                state, error = TrialState.FAILED, f"InvalidResult: {reason}"
+        elif state is TrialState.PRUNED:
+            record = self._storage.get_trial(self.name, number)
+            if values is not None:
+                clean, _ = validate_values(values, len(self.directions))
+            elif record.intermediate and len(self.directions) == 1:
+                last = record.intermediate[max(record.intermediate)]
+                clean = (last,) if np.isfinite(last) else None
+        finished = self._storage.finish(self.name, number, state, clean, error)
+        if state is TrialState.FAILED:
+            logger.warning(
+                "Trial %d of study %r failed: %s", number, self.name, finished.error_summary
+            )
+        return finished
+
+    # -- hooks used by Trial -----------------------------------------------------------------
+    def _set_param(self, number: int, name: str, dist: Distribution, value: Any) -> TrialRecord:
+        return self._storage.set_param(self.name, number, name, dist, value)
+
+    def _propose_one(self, name: str, dist: Distribution, rng: np.random.Generator) -> Any:
+        return self.sampler.propose_one(name, dist, self.history(), rng)
+
+    def _report(self, number: int, step: int, value: float) -> TrialRecord:
+        return self._storage.report(self.name, number, step, value)
+
+    def _set_trial_attr(self, number: int, key: str, value: Any) -> TrialRecord:
+        return self._storage.set_trial_attr(self.name, number, key, value, user=True)
+
+    def _decide(self, record: TrialRecord) -> Decision:
+        if self.scheduler is None:
+            return Decision.CONTINUE
+        return self.scheduler.decide(record, self.history())
+
+    # -- running -----------------------------------------------------------------------------
+    def optimize(
+        self,
+        objective: Callable[[Trial], ObjectiveResult],
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        n_workers: int = 1,
+        callbacks: Sequence[Callable[[Study, TrialRecord], None]] | None = None,
+        *,
+        catch: tuple[type[BaseException], ...] = (Exception,),
+        stop_if_first_failed: int | None = 5,
+        show_progress_bar: bool = False,
+        executor: str = "thread",
+    ) -> None:
+        """Run ``objective`` on new trials until ``n_trials`` have run in this call, ``timeout``
+        seconds have passed (no trial starts after it), or a finite space is exhausted.
+
+        ``objective(trial)`` returns a number (one per objective). An exception in ``catch``
+        fails that trial and the study goes on; if each of the first ``stop_if_first_failed``
+        trials fails, optimize raises, showing the first error. Ctrl-C marks the running trials
+        FAILED and re-raises ``KeyboardInterrupt``. ``n_workers`` threads run trials at once.
+        """
+        from tuningfork.study._optimize import run_optimize
+
+        self.last_objective = objective
+        run_optimize(
+            self,
+            objective,
+            n_trials=n_trials,
+            timeout=timeout,
+            n_workers=n_workers,
+            callbacks=list(callbacks or []),
+            catch=catch,
+            stop_if_first_failed=stop_if_first_failed,
+            show_progress_bar=show_progress_bar,
+            executor=executor,
+        )
+
+
+def _sequence_key(sampler: Sampler, space: SearchSpace) -> str:
+    digest = hashlib.sha1(json.dumps(space_to_dict(space), sort_keys=True).encode()).hexdigest()
+    return f"sequence:{type(sampler).__name__}:{digest[:16]}"
+
+
+def _directions(direction: str | Direction | None, directions: Sequence[str | Direction] | None) -> tuple[Direction, ...]:
+    if direction is not None and directions is not None:
+        raise ValueError("give direction or directions, not both")
+    if directions is not None:
+        if isinstance(directions, str) or not directions:
+            raise ValueError(
+                f"directions must be a non-empty list like ['minimize', 'maximize'], got {directions!r}"
+            )
+        return tuple(Direction.parse(d) for d in directions)
+    return (Direction.parse(direction or "minimize"),)
+
+
+def _default_name() -> str:
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return f"study-{stamp}-{uuid.uuid4().hex[:6]}"
+
+
+def create_study(
+    name: str | None = None,
+    storage: str | Storage | None = None,
+    direction: str | Direction | None = None,
+    sampler: Sampler | None = None,
+    scheduler: Scheduler | None = None,
+    seed: int | None = None,
+    load_if_exists: bool = False,
+    *,
+    directions: Sequence[str | Direction] | None = None,
+    space: Mapping[str, Any] | SearchSpace | None = None,
+) -> Study:
+    """Create a study (or, with ``load_if_exists``, continue the stored one of that name).
+
+    ``storage`` is a URL (``"sqlite:///study.db"``, ``"postgresql://..."``), a Storage, or
+    ``None`` for memory. ``seed`` makes the study reproducible; without one a seed is drawn and
+    stored. ``space`` declares the search space up front (define-by-run studies omit it).
+    """
+    dirs = _directions(direction, directions)
+    store = open_storage(storage)
+    declared = space_from_spec(space) if space is not None else None
+    if seed is not None:
+        seed = check_seed(seed)
+    if sampler is not None and not isinstance(sampler, Sampler):
+        raise TypeError(f"sampler must be a tuningfork Sampler, got {sampler!r}")
+    if scheduler is not None and not isinstance(scheduler, Scheduler):
+        raise TypeError(f"scheduler must be a tuningfork Scheduler, got {scheduler!r}")
+    study_name = name if name is not None else _default_name()
+    if load_if_exists:
+        try:
+            record = store.load_study(study_name)
+        except StudyNotFoundError:
+            pass
+        else:
+            if record.directions != dirs:
+                raise ValueError(
+                    f"study {study_name!r} is stored with directions "
+                    f"{[d.name.lower() for d in record.directions]}, not "
+                    f"{[d.name.lower() for d in dirs]}"
+                )
+            return _open(store, record, sampler, scheduler, declared)
+    config: dict[str, Any] = {"sampler": (sampler or RandomSampler()).describe()}
+    if scheduler is not None:
+        config["scheduler"] = scheduler.describe()
+    if declared is not None:
+        config["space"] = space_to_dict(declared)
+    try:
+        record = store.create_study(
+            study_name, dirs, seed if seed is not None else new_study_seed(), config
+        )
+    except StudyExistsError:
+        if load_if_exists:  # another worker created it between our load and create
+            record = store.load_study(study_name)
+        else:
+            raise
+    return _open(store, record, sampler, scheduler, declared)
+
+
+def _open(
+    store: Storage,
+    record: StudyRecord,
+    sampler: Sampler | None,
+    scheduler: Scheduler | None,
+    space: SearchSpace | None,
+) -> Study:
+    if space is None and "space" in record.config:
+        from tuningfork.space import space_from_dict
+
+        space = space_from_dict(record.config["space"])
+    return Study(store, record, sampler, scheduler, space)
+
+
+def load_study(
+    name: str,
+    storage: str | Storage,
+    sampler: Sampler | None = None,
+    scheduler: Scheduler | None = None,
+) -> Study:
+    """Open a stored study. Raises ``StudyNotFoundError`` listing the stored studies."""
+    store = open_storage(storage)
+    return _open(store, store.load_study(name), sampler, scheduler, None)

@@ -1,0 +1,46 @@
+"""``tune(objective, space)``: the declarative one-call entry point."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from tuningfork.space import SearchSpace, space_from_spec
+from tuningfork.study._study import ObjectiveResult, Study, create_study
+from tuningfork.study._trial import Trial
+
+_CREATE_KEYS = set(inspect.signature(create_study).parameters) - {"space"}
+
+
+def suggest_all(trial: Trial, space: SearchSpace) -> dict[str, Any]:
+    """Suggest every active parameter of a declared space, parents before children."""
+    params: dict[str, Any] = {}
+    for name, dist in space.items():
+        condition = space.condition(name)
+        if condition is not None and not condition.active(params):
+            continue
+        params[name] = trial.suggest(name, dist)
+    return params
+
+
+def tune(
+    objective: Callable[[dict[str, Any]], ObjectiveResult],
+    space: Mapping[str, Any] | SearchSpace,
+    n_trials: int | None = 50,
+    **kwargs: Any,
+) -> Study:
+    """Tune ``objective(params) -> float`` over a declared ``space``; returns the Study.
+
+    Keywords of :func:`create_study` (``direction``, ``storage``, ``sampler``, ``seed``, ...)
+    go there; the others (``timeout``, ``n_workers``, ``callbacks``, ...) to ``optimize``.
+    """
+    declared = space_from_spec(space)
+    create_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _CREATE_KEYS}
+    study = create_study(space=declared, **create_kwargs)
+
+    def wrapped(trial: Trial) -> ObjectiveResult:
+        return objective(suggest_all(trial, declared))
+
+    study.optimize(wrapped, n_trials=n_trials, **kwargs)
+    return study
