@@ -76,7 +76,7 @@ class TrialRecord:
     params: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     distributions: Mapping[str, DistributionLike] = field(default_factory=lambda: _EMPTY)
     values: tuple[float, ...] | None = None
-    intermediate: Mapping[int, float] = field(default_factory=lambda: _EMPTY)
+    intermediate: Mapping[int, float] = field(default_factory=lambda: MappingProxyType({}))
     user_attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     system_attrs: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     started_at: datetime | None = None

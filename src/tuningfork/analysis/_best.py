@@ -51,7 +51,7 @@ def pareto_front(history: History, study_name: str = "") -> list[TrialRecord]:
     y = np.array([t.values for t in completed], dtype=float)
     y = y * _signs(history.directions)  # all objectives minimized
     keep = pareto_mask(y)
-    return [t for t, k in zip(completed, keep) if k]
+    return [t for t, k in zip(completed, keep, strict=False) if k]
 
 
 def _signs(directions: Sequence[Direction]) -> np.ndarray:

@@ -13,8 +13,9 @@ PROPOSAL_ATTR = "proposal"  # system attribute: a running trial's proposal, not 
 
 
 def config_key(space: SearchSpace, params: Mapping[str, Any]) -> Hashable:
-    return tuple((name, _typed_key(params[name])) for name in space.active_names(params)
-                 if name in params)
+    return tuple(
+        (name, _typed_key(params[name])) for name in space.active_names(params) if name in params
+    )
 
 
 def used_keys(space: SearchSpace, history: History) -> set[Hashable]:

@@ -56,7 +56,7 @@ class _ShuffledGrid(Sequence[dict[str, Any]]):
         else:
             flat = (self._a * index + self._b) % self._n
         params = {}
-        for name, points in zip(reversed(self._names), reversed(self._points)):
+        for name, points in zip(reversed(self._names), reversed(self._points), strict=False):
             flat, i = divmod(flat, len(points))
             params[name] = points[i]
         return {n: params[n] for n in self._names}
@@ -83,7 +83,10 @@ class GridSampler(Sampler):
         spec: dict[str, Any] = {}
         for name, item in values.items():
             if isinstance(item, (list, tuple)):
-                spec[name] = Categorical(list(item))
+                try:
+                    spec[name] = Categorical(list(item))
+                except SpaceError as exc:
+                    raise SpaceError(f"parameter {name!r}: {exc}") from None
             else:
                 spec[name] = item
         self.space = space_from_spec(spec)

@@ -187,19 +187,17 @@ class Float(Distribution):
         return True
 
     def to_unit(self, value: Any) -> float:
-        value = float(value)
+        x = float(value)
         if self.low == self.high:
             return 0.5
         if self.step is not None:
             n = self.n_points
             assert n is not None
-            index = round((value - self.low) / self.step)
+            index = round((x - self.low) / self.step)
             return (min(max(index, 0), n - 1) + 0.5) / n
         if self.log:
-            return (math.log(value) - math.log(self.low)) / (
-                math.log(self.high) - math.log(self.low)
-            )
-        return (value - self.low) / (self.high - self.low)
+            return (math.log(x) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
+        return (x - self.low) / (self.high - self.low)
 
     def from_unit(self, u: float) -> float:
         u = _clip01(float(u))
@@ -209,6 +207,10 @@ class Float(Distribution):
             n = self.n_points
             assert n is not None
             return self.point_exact(min(int(u * n), n - 1))
+        if u == 0.0:  # exp(log(low)) need not be low again
+            return self.low
+        if u == 1.0:
+            return self.high
         if self.log:
             x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
         else:
@@ -299,17 +301,17 @@ class Int(Distribution):
                     return False
             except ImportError:  # pragma: no cover
                 return False
-        return self.low <= value <= self.high and (value - self.low) % self.step == 0
+        return bool(self.low <= value <= self.high and (value - self.low) % self.step == 0)
 
     def to_unit(self, value: Any) -> float:
-        value = int(value)
+        x = int(value)
         if self.low == self.high:
             return 0.5
         if self.log:
             lo, hi = math.log(self.low - 0.5), math.log(self.high + 0.5)
-            return (math.log(value) - lo) / (hi - lo)
+            return (math.log(x) - lo) / (hi - lo)
         n = self.n_points
-        index = (value - self.low) // self.step
+        index = (x - self.low) // self.step
         return (min(max(index, 0), n - 1) + 0.5) / n
 
     def from_unit(self, u: float) -> int:
@@ -329,7 +331,7 @@ def _same(a: Any, b: Any) -> bool:
     if type(a) is not type(b):
         return False
     if isinstance(a, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=False))
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, float) and math.isnan(a) and math.isnan(b):
@@ -380,9 +382,7 @@ class Categorical(Distribution):
 
     def __init__(self, choices: Sequence[Any]) -> None:
         if isinstance(choices, (str, bytes)) or not isinstance(choices, Sequence):
-            raise SpaceError(
-                f"Categorical: choices={choices!r} must be a list or tuple of choices"
-            )
+            raise SpaceError(f"Categorical: choices={choices!r} must be a list or tuple of choices")
         choices = tuple(choices)
         kind = f"Categorical({list(choices)!r})"
         if not choices:
@@ -392,7 +392,9 @@ class Categorical(Distribution):
             _check_choice(choice, kind)
             key = _typed_key(choice)
             if key in keys:
-                raise SpaceError(f"{kind}: choice {choice!r} appears twice; choices must be distinct")
+                raise SpaceError(
+                    f"{kind}: choice {choice!r} appears twice; choices must be distinct"
+                )
             keys[key] = i
         object.__setattr__(self, "choices", choices)
         object.__setattr__(self, "_keys", keys)
@@ -404,7 +406,7 @@ class Categorical(Distribution):
         if not isinstance(other, Categorical):
             return NotImplemented
         return len(self.choices) == len(other.choices) and all(
-            _same(a, b) for a, b in zip(self.choices, other.choices)
+            _same(a, b) for a, b in zip(self.choices, other.choices, strict=False)
         )
 
     def __hash__(self) -> int:
@@ -446,4 +448,6 @@ class Categorical(Distribution):
 
 def check_points_enumerable(n: int, what: str) -> None:
     if n > _MAX_POINTS_FOR_ENUMERATION:
-        raise SpaceError(f"{what} has {n} points; at most {_MAX_POINTS_FOR_ENUMERATION} can be listed")
+        raise SpaceError(
+            f"{what} has {n} points; at most {_MAX_POINTS_FOR_ENUMERATION} can be listed"
+        )

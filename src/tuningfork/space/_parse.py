@@ -64,11 +64,16 @@ def _entry_to_distribution(name: str, entry: Any) -> Distribution | Conditional:
                 if key not in entry:
                     raise SpaceError(f"{key!r} is missing")
             if kind == "float":
-                dist = Float(entry["low"], entry["high"], log=entry.get("log", False),
-                             step=entry.get("step"))
+                dist = Float(
+                    entry["low"], entry["high"], log=entry.get("log", False), step=entry.get("step")
+                )
             else:
-                dist = Int(entry["low"], entry["high"], log=entry.get("log", False),
-                           step=entry.get("step", 1))
+                dist = Int(
+                    entry["low"],
+                    entry["high"],
+                    log=entry.get("log", False),
+                    step=entry.get("step", 1),
+                )
     except (SpaceError, ValueError, TypeError) as exc:
         raise SpaceError(f"parameter {name!r}: {exc}") from None
     if "when" in entry:
@@ -98,9 +103,10 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         if sys.version_info >= (3, 11):
             import tomllib
         else:  # pragma: no cover
-            import tomli as tomllib
+            import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
         try:
-            return tomllib.loads(text)
+            data: dict[str, Any] = tomllib.loads(text)
+            return data
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: invalid TOML: {exc}") from None
     if suffix in (".yaml", ".yml"):
@@ -111,7 +117,9 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: invalid YAML: {exc}") from None
         if not isinstance(data, dict):
-            raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+            raise ConfigError(
+                f"{path}: expected a mapping at the top level, got {type(data).__name__}"
+            )
         return data
     raise ConfigError(f"{path}: unknown config format {suffix!r}; use .toml, .yaml or .yml")
 

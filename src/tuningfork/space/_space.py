@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from tuningfork._core.errors import SpaceError
 from tuningfork.space._distributions import Categorical, Distribution, _same
@@ -76,7 +78,8 @@ class SearchSpace(Mapping[str, Distribution]):
             return
         if not isinstance(params, Mapping):
             raise SpaceError(
-                f"a search space must be a dict of name -> distribution, got {type(params).__name__}"
+                "a search space must be a dict of name -> distribution, "
+                f"got {type(params).__name__}"
             )
         self._dists = {}
         self._conditions = {}
@@ -145,7 +148,9 @@ class SearchSpace(Mapping[str, Distribution]):
     def active_names(self, params: Mapping[str, Any]) -> list[str]:
         """The parameters that exist given the (partial) values of their parents."""
         return [
-            n for n in self._dists if n not in self._conditions or self._conditions[n].active(params)
+            n
+            for n in self._dists
+            if n not in self._conditions or self._conditions[n].active(params)
         ]
 
     @property
@@ -163,6 +168,8 @@ class SearchSpace(Mapping[str, Distribution]):
 
     def _count_conditional(self) -> int | None:
         # Enumerate active configurations (finite conditional spaces are small in practice).
+        if any(dist.n_points is None for dist in self._dists.values()):
+            return None
         count = 0
         for _ in self.iter_points():
             count += 1
@@ -198,9 +205,7 @@ class SearchSpace(Mapping[str, Distribution]):
                 raise ValueError(f"parameter {name!r} is missing; the space expects {self!r}")
             value = params[name]
             if not self._dists[name].contains(value):
-                raise ValueError(
-                    f"parameter {name!r}: {value!r} is not in {self._dists[name]!r}"
-                )
+                raise ValueError(f"parameter {name!r}: {value!r} is not in {self._dists[name]!r}")
             out[name] = value
         extra = set(params) - set(out)
         if extra:
@@ -209,6 +214,23 @@ class SearchSpace(Mapping[str, Distribution]):
                 f"the space is {self!r}"
             )
         return out
+
+    def suggest_all(
+        self, suggest: Callable[[str, Distribution], Any]
+    ) -> tuple[dict[str, Any], list[str]]:
+        """Ask ``suggest(name, distribution)`` for every active parameter, parents first.
+
+        Returns the values and the names of the inactive conditional parameters.
+        """
+        params: dict[str, Any] = {}
+        inactive: list[str] = []
+        for name, dist in self._dists.items():
+            condition = self._conditions.get(name)
+            if condition is not None and not condition.active(params):
+                inactive.append(name)
+                continue
+            params[name] = suggest(name, dist)
+        return params, inactive
 
     def to_unit_row(self, params: Mapping[str, Any]) -> list[float] | None:
         """The unit-cube row of a configuration, or ``None`` if it lacks a parameter or holds a
@@ -227,10 +249,10 @@ class SearchSpace(Mapping[str, Distribution]):
                 return None
         return row
 
-    def from_unit_row(self, row: Sequence[float]) -> dict[str, Any]:
+    def from_unit_row(self, row: Sequence[float] | np.ndarray) -> dict[str, Any]:
         """A configuration from a unit-cube row; inactive conditional parameters are dropped."""
         params: dict[str, Any] = {}
-        for (name, dist), u in zip(self._dists.items(), row):
+        for (name, dist), u in zip(self._dists.items(), row, strict=False):
             cond = self._conditions.get(name)
             if cond is not None and not cond.active(params):
                 continue

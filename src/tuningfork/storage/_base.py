@@ -92,7 +92,9 @@ class Storage(ABC):
         """
 
     @abstractmethod
-    def claim_waiting(self, study: str, worker: str, lease_until: datetime | None) -> TrialRecord | None:
+    def claim_waiting(
+        self, study: str, worker: str, lease_until: datetime | None
+    ) -> TrialRecord | None:
         """Move the oldest WAITING trial to RUNNING for ``worker``; ``None`` if none waits."""
 
     @abstractmethod

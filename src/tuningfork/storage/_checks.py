@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tuningfork._core.errors import StudyNotFoundError
-from tuningfork.space import Distribution, dumps_value
+from tuningfork.space import Distribution, dumps_value, loads_value
 from tuningfork.space._distributions import _same
 
 
@@ -42,3 +42,18 @@ def check_param_value(
         )
     if distribution is not None and not distribution.contains(value):
         raise ValueError(f"parameter {name!r}: {value!r} is not in {distribution!r}")
+
+
+def stored_copy(key: object, value: Any) -> Any:
+    """``value`` as a storage would give it back: checked to be storable, and a deep copy, so
+    that every storage rejects and copies attributes the same way."""
+    if not isinstance(key, str) or not key:
+        raise ValueError(f"an attribute key must be a non-empty string, got {key!r}")
+    try:
+        return loads_value(dumps_value(value))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"attribute {key!r}: {exc}") from None
+
+
+def stored_attrs(attrs: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {key: stored_copy(key, value) for key, value in (attrs or {}).items()}

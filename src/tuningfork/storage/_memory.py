@@ -14,7 +14,13 @@ from tuningfork._core.records import Direction, StudyRecord, TrialRecord, TrialS
 from tuningfork._core.rng import trial_seed
 from tuningfork.space import Distribution
 from tuningfork.storage._base import Storage
-from tuningfork.storage._checks import check_param_value, check_study_name, unknown_study
+from tuningfork.storage._checks import (
+    check_param_value,
+    check_study_name,
+    stored_attrs,
+    stored_copy,
+    unknown_study,
+)
 
 
 class _StudyData:
@@ -86,7 +92,7 @@ class InMemoryStorage(Storage):
                 name=name,
                 directions=tuple(directions),
                 seed=seed,
-                config=dict(config or {}),
+                config=stored_attrs(config),
                 created_at=self._clock.now(),
             )
             self._studies[name] = _StudyData(record)
@@ -108,9 +114,14 @@ class InMemoryStorage(Storage):
     def set_study_attr(self, study: str, key: str, value: Any, *, user: bool = True) -> None:
         with self._lock:
             data = self._study(study)
-            field = "user_attrs" if user else "config"
-            merged = {**getattr(data.record, field), key: value}
-            data.record = replace(data.record, **{field: merged})
+            if user:
+                data.record = replace(
+                    data.record, user_attrs={**data.record.user_attrs, key: stored_copy(key, value)}
+                )
+            else:
+                data.record = replace(
+                    data.record, config={**data.record.config, key: stored_copy(key, value)}
+                )
 
     def next_counter(self, study: str, key: str) -> int:
         with self._lock:
@@ -144,8 +155,8 @@ class InMemoryStorage(Storage):
                 seed=trial_seed(data.record.seed, number),
                 params=dict(params or {}),
                 distributions=dict(distributions or {}),
-                user_attrs=dict(user_attrs or {}),
-                system_attrs=dict(system_attrs or {}),
+                user_attrs=stored_attrs(user_attrs),
+                system_attrs=stored_attrs(system_attrs),
                 started_at=self._clock.now() if state is TrialState.RUNNING else None,
                 lease_until=lease_until,
             )
@@ -199,6 +210,7 @@ class InMemoryStorage(Storage):
         with self._lock:
             data = self._study(study)
             record = self._unfinished(data, number)
+            value = stored_copy(key, value)
             field = "user_attrs" if user else "system_attrs"
             return self._put(data, record.evolve(**{field: {**getattr(record, field), key: value}}))
 
@@ -218,14 +230,15 @@ class InMemoryStorage(Storage):
             system_attrs = dict(record.system_attrs)
             if error is not None:
                 system_attrs["error"] = error
+            now = self._clock.now()  # one reading: a never-started trial has duration 0
             return self._put(
                 data,
                 record.evolve(
                     state=state,
                     values=None if values is None else tuple(float(v) for v in values),
                     system_attrs=system_attrs,
-                    finished_at=self._clock.now(),
-                    started_at=record.started_at or self._clock.now(),
+                    finished_at=now,
+                    started_at=record.started_at or now,
                     lease_until=None,
                 ),
             )
@@ -245,4 +258,4 @@ class InMemoryStorage(Storage):
             data = self._study(study)
             if seq >= data.seq:
                 return data.seq, []
-            return data.seq, [t for t, s in zip(data.trials, data.seqs) if s > seq]
+            return data.seq, [t for t, s in zip(data.trials, data.seqs, strict=True) if s > seq]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -11,6 +12,10 @@ from typing import TYPE_CHECKING
 
 from tuningfork._core.errors import SearchSpaceExhausted, TrialPruned, TuningforkError
 from tuningfork._core.records import TrialRecord, TrialState
+
+# Imported here, not at first use: importing rich draws from the global ``random`` generator
+# (rich.style), which must not happen in the middle of a user's seeded run.
+from tuningfork.study._progress import progress_bar
 
 if TYPE_CHECKING:
     from tuningfork.study._study import ObjectiveResult, Study
@@ -26,7 +31,9 @@ class ObjectiveFailedError(TuningforkError, RuntimeError):
 class _Run:
     """State shared by the worker threads of one optimize call."""
 
-    def __init__(self, n_trials: int | None, timeout: float | None, stop_if_first_failed: int | None):
+    def __init__(
+        self, n_trials: int | None, timeout: float | None, stop_if_first_failed: int | None
+    ):
         self.lock = threading.Lock()
         self.n_trials = n_trials
         self.deadline = None if timeout is None else time.monotonic() + timeout
@@ -99,7 +106,9 @@ def run_one(
     except catch as exc:
         return study.tell(trial, state=TrialState.FAILED, error=format_error(exc)), None
     except KeyboardInterrupt as exc:
-        record = study.tell(trial, state=TrialState.FAILED, error="KeyboardInterrupt: interrupted by the user")
+        record = study.tell(
+            trial, state=TrialState.FAILED, error="KeyboardInterrupt: interrupted by the user"
+        )
         return record, exc
     except BaseException as exc:
         return study.tell(trial, state=TrialState.FAILED, error=format_error(exc)), exc
@@ -164,7 +173,9 @@ def run_optimize(
 ) -> None:
     if not callable(objective):
         raise TypeError(f"objective must be callable (trial -> float), got {objective!r}")
-    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
+    if n_trials is not None and (
+        isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0
+    ):
         raise ValueError(f"n_trials must be an int >= 0 or None, got {n_trials!r}")
     if timeout is not None and not timeout > 0:
         raise ValueError(f"timeout must be a number of seconds > 0 or None, got {timeout!r}")
@@ -174,8 +185,6 @@ def run_optimize(
         raise ValueError(f"executor {executor!r} is not available; expected 'thread'")
     if not isinstance(catch, tuple):
         catch = tuple(catch)
-
-    from tuningfork.study._progress import progress_bar
 
     run = _Run(n_trials, timeout, stop_if_first_failed)
     with progress_bar(study, n_trials, timeout, enabled=show_progress_bar) as on_finish:
@@ -227,8 +236,7 @@ def _mark_interrupted(study: Study, run: _Run) -> None:
     with run.lock:
         numbers = sorted(run.running)
     for number in numbers:
-        try:
-            study.tell(number, state=TrialState.FAILED, error="KeyboardInterrupt: interrupted by the user")
-        except TuningforkError:
-            pass  # it finished meanwhile
-
+        with contextlib.suppress(TuningforkError):  # it may have finished meanwhile
+            study.tell(
+                number, state=TrialState.FAILED, error="KeyboardInterrupt: interrupted by the user"
+            )

@@ -56,9 +56,9 @@ def progress_bar(
 
     def on_finish(record: TrialRecord) -> None:
         with lock:
-            if single and record.state is TrialState.COMPLETE and record.value is not None:
-                if not best or direction.better(record.value, best[0]):
-                    best[:] = [record.value]
+            value = record.value if record.state is TrialState.COMPLETE else None
+            if single and value is not None and (not best or direction.better(value, best[0])):
+                best[:] = [value]
             progress.update(task, advance=1, best=_fmt(best[0]) if best else "-")
 
     with progress:

@@ -34,6 +34,7 @@ from tuningfork.space import (
     Distribution,
     SearchSpace,
     encode_value,
+    space_from_dict,
     space_from_spec,
     space_to_dict,
 )
@@ -98,7 +99,9 @@ class Study:
     @property
     def direction(self) -> Direction:
         if len(self.directions) != 1:
-            raise ValueError(f"study {self.name!r} has {len(self.directions)} objectives; use directions")
+            raise ValueError(
+                f"study {self.name!r} has {len(self.directions)} objectives; use directions"
+            )
         return self.directions[0]
 
     @property
@@ -173,7 +176,9 @@ class Study:
         configuration already queued or tried is not queued again (returns ``None``).
         """
         if not isinstance(params, Mapping):
-            raise TypeError(f"enqueue takes a dict of parameter values, got {type(params).__name__}")
+            raise TypeError(
+                f"enqueue takes a dict of parameter values, got {type(params).__name__}"
+            )
         if self._space is not None:
             for name, value in params.items():
                 if name not in self._space:
@@ -209,12 +214,15 @@ class Study:
             record = self._storage.claim_waiting(self.name, worker, None)
             space = self._space or self.sampler.fixed_space() or infer_space(history)
             if record is not None:
-                proposal = self._propose(space, history, record.number) if len(space) else {}
-                return Trial(self, record, proposal)
+                rng = trial_rng(self.seed, record.number)
+                proposal = self.sampler.propose(space, history, rng) if len(space) else {}
+                return Trial(self, record, proposal, rng=rng)
             if len(space):
                 sequence = self.sampler.sequence(space, self.seed)
                 if sequence is not None:
-                    index = self._storage.next_counter(self.name, _sequence_key(self.sampler, space))
+                    index = self._storage.next_counter(
+                        self.name, _sequence_key(self.sampler, space)
+                    )
                     if index >= len(sequence):
                         raise self._exhausted(len(sequence))
                     record = self._storage.create_trial(
@@ -228,17 +236,15 @@ class Study:
             record = self._storage.create_trial(
                 self.name, state=TrialState.RUNNING, system_attrs={"worker": worker}
             )
-            proposal = self._propose(space, history, record.number) if len(space) else {}
+            rng = trial_rng(self.seed, record.number)
+            proposal = self.sampler.propose(space, history, rng) if len(space) else {}
             if proposal and history.running():
                 # Other trials run at the same time: publish this proposal so that they do not
                 # draw it too before this trial's objective has suggested it.
                 record = self._storage.set_trial_attr(
                     self.name, record.number, PROPOSAL_ATTR, proposal, user=False
                 )
-            return Trial(self, record, proposal)
-
-    def _propose(self, space: SearchSpace, history: History, number: int) -> dict[str, Any]:
-        return self.sampler.propose(space, history, trial_rng(self.seed, number))
+            return Trial(self, record, proposal, rng=rng)
 
     def _exhausted(self, size: int) -> SearchSpaceExhausted:
         message = (
@@ -347,13 +353,16 @@ def _sequence_key(sampler: Sampler, space: SearchSpace) -> str:
     return f"sequence:{type(sampler).__name__}:{digest[:16]}"
 
 
-def _directions(direction: str | Direction | None, directions: Sequence[str | Direction] | None) -> tuple[Direction, ...]:
+def _directions(
+    direction: str | Direction | None, directions: Sequence[str | Direction] | None
+) -> tuple[Direction, ...]:
     if direction is not None and directions is not None:
         raise ValueError("give direction or directions, not both")
     if directions is not None:
         if isinstance(directions, str) or not directions:
             raise ValueError(
-                f"directions must be a non-empty list like ['minimize', 'maximize'], got {directions!r}"
+                "directions must be a non-empty list like ['minimize', 'maximize'], "
+                f"got {directions!r}"
             )
         return tuple(Direction.parse(d) for d in directions)
     return (Direction.parse(direction or "minimize"),)
@@ -380,7 +389,8 @@ def create_study(
 
     ``storage`` is a URL (``"sqlite:///study.db"``, ``"postgresql://..."``), a Storage, or
     ``None`` for memory. ``seed`` makes the study reproducible; without one a seed is drawn and
-    stored. ``space`` declares the search space up front (define-by-run studies omit it).
+    stored. ``space`` declares the search space up front (define-by-run studies omit it). A
+    continued study keeps its stored seed and directions, and refuses another declared space.
     """
     dirs = _directions(direction, directions)
     store = open_storage(storage)
@@ -404,6 +414,7 @@ def create_study(
                     f"{[d.name.lower() for d in record.directions]}, not "
                     f"{[d.name.lower() for d in dirs]}"
                 )
+            _check_same_space(record, declared)
             return _open(store, record, sampler, scheduler, declared)
     config: dict[str, Any] = {"sampler": (sampler or RandomSampler()).describe()}
     if scheduler is not None:
@@ -422,6 +433,18 @@ def create_study(
     return _open(store, record, sampler, scheduler, declared)
 
 
+def _check_same_space(record: StudyRecord, declared: SearchSpace | None) -> None:
+    if declared is None or "space" not in record.config:
+        return
+    stored = space_from_dict(record.config["space"])
+    if stored != declared:
+        raise ValueError(
+            f"study {record.name!r} is stored with the search space {stored!r}, which differs from "
+            f"the space given now ({declared!r}); trials of two spaces do not mix: continue with "
+            "the stored space, or give the study a new name"
+        )
+
+
 def _open(
     store: Storage,
     record: StudyRecord,
@@ -430,8 +453,6 @@ def _open(
     space: SearchSpace | None,
 ) -> Study:
     if space is None and "space" in record.config:
-        from tuningfork.space import space_from_dict
-
         space = space_from_dict(record.config["space"])
     return Study(store, record, sampler, scheduler, space)
 

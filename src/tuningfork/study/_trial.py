@@ -30,13 +30,16 @@ class Trial:
         proposal: Mapping[str, Any] | None = None,
         *,
         proposal_is_binding: bool = False,
+        rng: np.random.Generator | None = None,
     ) -> None:
         self.study = study
         self._record = record
         self._fixed = dict(record.params)  # enqueued values, or values already suggested
         self._proposal = dict(proposal or {})
         self._binding = proposal_is_binding
-        self._rng: np.random.Generator | None = None
+        # The generator the joint proposal drew from: define-by-run leftovers continue its
+        # stream rather than restart it (which would correlate them with the proposal).
+        self._rng = rng
 
     def __repr__(self) -> str:
         return f"Trial(number={self.number}, params={self.params!r})"
@@ -125,8 +128,8 @@ class Trial:
                 return _cast(distribution, value)
             if self._binding:
                 raise ValueError(
-                    f"parameter {name!r}: the sampler's value {value!r} is not in {distribution!r}; "
-                    "make the grid's values fit the suggested range"
+                    f"parameter {name!r}: the sampler's value {value!r} is not in "
+                    f"{distribution!r}; make the grid's values fit the suggested range"
                 )
         single = distribution.single_value()
         if single is not None:

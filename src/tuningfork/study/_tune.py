@@ -13,17 +13,6 @@ from tuningfork.study._trial import Trial
 _CREATE_KEYS = set(inspect.signature(create_study).parameters) - {"space"}
 
 
-def suggest_all(trial: Trial, space: SearchSpace) -> dict[str, Any]:
-    """Suggest every active parameter of a declared space, parents before children."""
-    params: dict[str, Any] = {}
-    for name, dist in space.items():
-        condition = space.condition(name)
-        if condition is not None and not condition.active(params):
-            continue
-        params[name] = trial.suggest(name, dist)
-    return params
-
-
 def tune(
     objective: Callable[[dict[str, Any]], ObjectiveResult],
     space: Mapping[str, Any] | SearchSpace,
@@ -40,7 +29,7 @@ def tune(
     study = create_study(space=declared, **create_kwargs)
 
     def wrapped(trial: Trial) -> ObjectiveResult:
-        return objective(suggest_all(trial, declared))
+        return objective(declared.suggest_all(trial.suggest)[0])
 
     study.optimize(wrapped, n_trials=n_trials, **kwargs)
     return study

@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
 from tuningfork._core.errors import StorageError
-from tuningfork.storage._url import mask_password
+from tuningfork.storage.sql._schema import VERSION_TABLE
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -87,12 +87,19 @@ def network_filesystem(path: str | os.PathLike[str], mounts: str) -> str | None:
     return None
 
 
-def check_not_network_filesystem(database: str, masked_url: str) -> None:
-    """Raise StorageError when the SQLite file would live on a network filesystem."""
+def read_mounts() -> str | None:
+    """The text of ``/proc/mounts``, or ``None`` where there is none (not Linux)."""
     try:
         with open("/proc/mounts", encoding="utf-8", errors="replace") as f:
-            mounts = f.read()
-    except OSError:  # not Linux: nothing to check against
+            return f.read()
+    except OSError:
+        return None
+
+
+def check_not_network_filesystem(database: str, masked_url: str) -> None:
+    """Raise StorageError when the SQLite file would live on a network filesystem."""
+    mounts = read_mounts()
+    if mounts is None:
         return
     directory = os.path.dirname(os.path.realpath(database)) or "."
     fstype = network_filesystem(directory, mounts)
@@ -120,7 +127,22 @@ def create_engine(url: str, *, busy_timeout: float, echo: bool) -> sa.Engine:
     connect_args: dict[str, Any] = {}
     if parsed.get_driver_name() == "psycopg":
         connect_args["connect_timeout"] = max(1, round(min(busy_timeout, 10.0)))
-    return sa.create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+    engine = sa.create_engine(parsed, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+    if parsed.get_backend_name() == "postgresql":
+        timeout_ms = int(busy_timeout * 1000)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, record: Any) -> None:
+            # The PostgreSQL twin of SQLite's busy timeout: a lock wait that lasts longer
+            # fails with lock_not_available, which the storage retries with backoff.
+            cursor = dbapi_conn.cursor()
+            try:
+                cursor.execute(f"SET lock_timeout = {timeout_ms}")
+            finally:
+                cursor.close()
+            dbapi_conn.commit()
+
+    return engine
 
 
 def _sqlite_engine(url: URL, *, busy_timeout: float, echo: bool) -> sa.Engine:
@@ -175,7 +197,8 @@ def head_revision() -> str:
 
 
 def current_revision(conn: sa.Connection) -> str | None:
-    rev: str | None = MigrationContext.configure(conn).get_current_revision()
+    context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+    rev: str | None = context.get_current_revision()
     return rev
 
 
@@ -190,7 +213,9 @@ def migrate(engine: sa.Engine, masked_url: str) -> None:
         conn.execution_options(**{WRITE_OPTION: True})
         with conn.begin():
             if conn.dialect.name == "postgresql":
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK})
+                conn.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_MIGRATION_LOCK}
+                )
             current = current_revision(conn)
             if current == head:
                 return
@@ -204,7 +229,3 @@ def migrate(engine: sa.Engine, masked_url: str) -> None:
             config.set_main_option("script_location", str(MIGRATIONS_DIR))
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
-
-
-def masked(url: str) -> str:
-    return mask_password(url)

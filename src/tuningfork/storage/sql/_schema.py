@@ -19,6 +19,11 @@ from sqlalchemy.engine import Dialect
 
 metadata = sa.MetaData()
 
+# Alembic's bookkeeping table. Not the default ``alembic_version``: a PostgreSQL database may be
+# shared with an application that has its own Alembic history, whose revision we must neither
+# read as ours (and refuse as "newer") nor overwrite.
+VERSION_TABLE = "tuningfork_alembic_version"
+
 
 class UTCDateTime(sa.types.TypeDecorator[datetime]):
     """A timestamp stored as naive UTC, returned timezone-aware in UTC.

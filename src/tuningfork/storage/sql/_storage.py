@@ -16,8 +16,8 @@ import math
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -99,7 +99,7 @@ class SQLStorage(Storage):
             echo=echo,
         )
         try:
-            self._retrying(lambda: _engine.migrate(self._engine, self._masked))
+            self._retrying(lambda: _engine.migrate(self._engine, self._masked), doing="cannot open")
         except BaseException:
             self._engine.dispose()
             raise
@@ -110,6 +110,11 @@ class SQLStorage(Storage):
         return f"SQLStorage({self._masked!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
+        if self._serial is not None:
+            raise TypeError(
+                f"{self!r} is an in-memory SQLite database, which another process cannot "
+                "open; use a file ('sqlite:///path.db') to share a study between processes"
+            )
         options = {
             "busy_timeout": self._busy_timeout,
             "retries": self._retries,
@@ -134,7 +139,7 @@ class SQLStorage(Storage):
             return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
         return getattr(exc.orig, "sqlstate", None) in _PG_RETRYABLE
 
-    def _retrying(self, attempt: Callable[[], T]) -> T:
+    def _retrying(self, attempt: Callable[[], T], doing: str = "a transaction failed") -> T:
         delay = 0.01
         for n in range(self._retries + 1):
             try:
@@ -143,9 +148,10 @@ class SQLStorage(Storage):
                 if isinstance(exc, IntegrityError):
                     raise
                 if n == self._retries or not self._transient(exc):
+                    reason = str(exc.orig).strip() or type(exc.orig).__name__
+                    tries = f" (after {n + 1} attempts)" if n else ""
                     raise StorageError(
-                        f"storage {self._masked!r} failed: {exc.orig!s}".rstrip()
-                        + (f" (after {n + 1} attempts)" if n else "")
+                        f"storage {self._masked!r}: {doing}: {reason}{tries}"
                     ) from exc
             time.sleep(delay * (0.5 + self._jitter.random()))
             delay = min(delay * 2, 2.0)
@@ -632,8 +638,3 @@ def _record(row: sa.Row[Any], intermediate: dict[int, float]) -> TrialRecord:
         finished_at=row.finished_at,
         lease_until=row.lease_until,
     )
-
-
-@contextmanager
-def _noop() -> Iterator[None]:  # pragma: no cover - kept for symmetry in typing
-    yield

@@ -10,11 +10,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import context
 
-from tuningfork.storage.sql._schema import metadata
+from tuningfork.storage.sql._schema import VERSION_TABLE, metadata
 
 
 def _run(connection: sa.Connection) -> None:
-    context.configure(connection=connection, target_metadata=metadata)
+    context.configure(connection=connection, target_metadata=metadata, version_table=VERSION_TABLE)
     with context.begin_transaction():
         context.run_migrations()
 
