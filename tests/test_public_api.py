@@ -21,6 +21,7 @@ EXPECTED: dict[str, set[str]] = {
         "ConfigError",
         "Decision",
         "Direction",
+        "FixedTrial",
         "Float",
         "Int",
         "NoCompletedTrialsError",
@@ -38,9 +39,13 @@ EXPECTED: dict[str, set[str]] = {
         "TrialPruned",
         "TrialRecord",
         "TrialState",
+        "TuningSearchCV",
         "TuningforkError",
+        "TuningforkWarning",
         "__version__",
+        "check_leakage",
         "create_study",
+        "cross_val_objective",
         "load_space",
         "load_study",
         "samplers",
@@ -90,9 +95,13 @@ EXPECTED: dict[str, set[str]] = {
     },
     "tuningfork.storage": {"InMemoryStorage", "Storage", "mask_password", "open_storage"},
     "tuningfork.study": {
+        "FixedTrial",
         "ObjectiveFailedError",
+        "ReproductionResult",
         "Study",
+        "Terminated",
         "Trial",
+        "WorkerStartupError",
         "create_study",
         "load_study",
         "tune",
@@ -113,11 +122,30 @@ EXPECTED: dict[str, set[str]] = {
     },
     "tuningfork.testing": {"StorageContract"},
     "tuningfork.analysis": {
+        "Candidate",
+        "Finding",
+        "OverfitReport",
+        "SelectionResult",
         "best_trial",
+        "check_study",
+        "is_candidate",
+        "overfitting_report",
         "pareto_front",
         "pareto_mask",
+        "summarize_reevaluations",
         "trials_dataframe",
         "trials_to_rows",
+    },
+    "tuningfork.integrations.sklearn": {"HalvingSchedule", "TuningSearchCV", "halving_schedule"},
+    "tuningfork.integrations.partial_fit": {"fit_with_reports"},
+    "tuningfork.integrations.xgboost": {"XGBoostPruningCallback"},
+    "tuningfork.integrations.lightgbm": {"LightGBMPruningCallback"},
+    "tuningfork.integrations.torch": {"LightningPruningCallback", "report_or_prune"},
+    "tuningfork.integrations.validation": {
+        "CrossValObjective",
+        "LeakageReport",
+        "check_leakage",
+        "cross_val_objective",
     },
 }
 
@@ -154,6 +182,8 @@ def test_nothing_exported_by_accident(module_name: str) -> None:
         and name != "annotations"  # from __future__ import annotations
     }
     public |= {"__version__"} & set(vars(module))
+    # names of optional extras, imported on first access (``tuningfork._LAZY``)
+    public |= set(getattr(module, "_LAZY", {})) & set(module.__all__)
     assert public == set(module.__all__)
 
 
@@ -198,4 +228,16 @@ def test_every_error_derives_from_the_root() -> None:
     assert issubclass(tuningfork.StudyNotFoundError, KeyError)
     assert issubclass(tuningfork.TrialFinishedError, RuntimeError)
     assert issubclass(tuningfork.ObjectiveFailedError, RuntimeError)
+    assert issubclass(tuningfork.TuningforkWarning, UserWarning)
     assert str(tuningfork.StudyNotFoundError("no study named 'x'")) == "no study named 'x'"
+
+
+def test_lazy_exports_do_not_import_their_extra() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, tuningfork; assert 'sklearn.model_selection' not in sys.modules; "
+        "assert tuningfork.TuningSearchCV.__name__ == 'TuningSearchCV'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -13,9 +13,11 @@ from tuningfork._core.errors import (
     TrialFinishedError,
     TrialPruned,
     TuningforkError,
+    TuningforkWarning,
 )
 from tuningfork._core.records import Decision, Direction, StudyRecord, TrialRecord, TrialState
 from tuningfork._core.rng import seed_everything
+from tuningfork.integrations.validation import check_leakage, cross_val_objective
 from tuningfork.space import (
     Categorical,
     Conditional,
@@ -25,6 +27,7 @@ from tuningfork.space import (
     load_space,
 )
 from tuningfork.study import (
+    FixedTrial,
     ObjectiveFailedError,
     Study,
     Trial,
@@ -41,6 +44,7 @@ __all__ = [
     "ConfigError",
     "Decision",
     "Direction",
+    "FixedTrial",
     "Float",
     "Int",
     "NoCompletedTrialsError",
@@ -58,9 +62,13 @@ __all__ = [
     "TrialPruned",
     "TrialRecord",
     "TrialState",
+    "TuningSearchCV",
     "TuningforkError",
+    "TuningforkWarning",
     "__version__",
+    "check_leakage",
     "create_study",
+    "cross_val_objective",
     "load_space",
     "load_study",
     "samplers",
@@ -69,3 +77,18 @@ __all__ = [
     "storage",
     "tune",
 ]
+
+#: Public names whose module needs an optional extra: imported on first access, so that
+#: ``import tuningfork`` does not import scikit-learn.
+_LAZY = {"TuningSearchCV": "tuningfork.integrations.sklearn"}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'tuningfork' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -53,6 +53,18 @@ from .conftest import CONFIG
         ),
         (("high = 1.0", "high = -1.0"), r"\[space\]: parameter 'x'"),
         (("[study]", "[study]\nsampler = 'grid'"), r"\[study\] sampler: 'grid' cannot walk"),
+        (
+            ("[run]", "[scheduler]\ntype = 'ashaa'\n[run]"),
+            r"\[scheduler\] type: 'ashaa' is not a scheduler \(did you mean 'asha'\?\)",
+        ),
+        (
+            ("[run]", "[scheduler]\ntype = 'asha'\nmin_resource = 1\n[run]"),
+            r"\[scheduler\]: asha: .*max_resource",
+        ),
+        (
+            ("[run]", "[scheduler]\ntype = 'median'\nwarmup_steps = -1\n[run]"),
+            r"\[scheduler\]: median: .*warmup_steps",
+        ),
     ],
 )
 def test_config_errors_exit_2_naming_the_key(
@@ -143,3 +155,18 @@ def test_defaults_and_relative_paths(project: Path) -> None:
 )
 def test_resolve_storage(value: str, expected: str) -> None:
     assert resolve_storage(value, Path("/base")) == expected
+
+
+def test_scheduler_and_model_based_sampler_from_the_config(project: Path) -> None:
+    project.write_text(
+        CONFIG.replace("[study]", "[study]\nsampler = 'tpe'").replace(
+            "[run]", "[scheduler]\ntype = 'asha'\nmin_resource = 1\nmax_resource = 9\n[run]"
+        )
+    )
+    config = load_run_config(project)
+    from tuningfork.samplers import TPESampler
+    from tuningfork.schedulers import ASHA
+
+    assert isinstance(config.make_sampler(), TPESampler)
+    assert isinstance(config.scheduler, ASHA)
+    assert config.scheduler.describe()["max_resource"] == 9

@@ -391,3 +391,14 @@ def test_json_dump_of_metric_name_in_hint(tmp_path: Path) -> None:
 
 def test_python_placeholder_is_this_interpreter() -> None:
     assert render_command("{python} x", {"python": sys.executable}) == [sys.executable, "x"]
+
+
+def test_a_log_left_by_another_study_is_never_overwritten(tmp_path: Path) -> None:
+    first = _run(tmp_path, 'print(json.dumps({"loss": 1.0}))')
+    second = _run(tmp_path, 'print(json.dumps({"loss": 2.0}))')
+    assert first.number == second.number == 0
+    first_log = Path(first.user_attrs["log_file"])
+    second_log = Path(second.user_attrs["log_file"])
+    assert first_log.name == "trial-0.log" and second_log.name == "trial-0.1.log"
+    assert '"loss": 1.0' in first_log.read_text()
+    assert '"loss": 2.0' in second_log.read_text()

@@ -298,7 +298,8 @@ def at_rung(number: int, value: float, step: int = 1, state: TrialState = COMPLE
         ([5.0, 5.0, 5.0], 5.0, C),  # ties do not count against
         ([NAN, NAN], 5.0, C),  # NaN ranks last
         ([1.0], NAN, S),
-        ([NAN], NAN, C),
+        ([NAN], NAN, S),  # a NaN at a rung is never promoted
+        ([], NAN, S),
     ],
 )
 def test_asha_top_fraction(peer_values: list[float], own: float, expected: Decision) -> None:

@@ -10,6 +10,7 @@ import pytest
 import tuningfork as tf
 from tuningfork import TrialState
 from tuningfork.samplers import GridSampler, RandomSampler, SobolSampler
+from tuningfork.study._optimize import INTERRUPTED
 
 GRID = {"a": [1, 2, 3], "b": ["x", "y"]}
 ALL_CELLS = [(1, "x"), (1, "y"), (2, "x"), (2, "y"), (3, "x"), (3, "y")]
@@ -209,7 +210,7 @@ def test_keyboard_interrupt_fails_the_trial_and_propagates() -> None:
         TrialState.COMPLETE,
         TrialState.FAILED,
     ]
-    assert study.trials[2].system_attrs["error"] == "KeyboardInterrupt: interrupted by the user"
+    assert study.trials[2].system_attrs["error"] == INTERRUPTED
     assert not any(t.state is TrialState.RUNNING for t in study.trials)
 
 

@@ -14,6 +14,9 @@ not know our types::
     ├── StorageError (RuntimeError)        storage unreachable, corrupt or of a newer schema
     ├── SearchSpaceExhausted (RuntimeError) a finite space has no unvisited point left
     └── TrialPruned                        raised inside an objective to end the trial PRUNED
+
+    TuningforkWarning (UserWarning)        a likely tuning mistake (leakage, a peek at the test
+                                           data, candidates that cannot be told apart, ...)
 """
 
 from __future__ import annotations
@@ -60,3 +63,7 @@ class SearchSpaceExhausted(TuningforkError, RuntimeError):
 
 class TrialPruned(TuningforkError):
     """Raise inside an objective to end the trial as PRUNED (with its last reported value)."""
+
+
+class TuningforkWarning(UserWarning):
+    """A likely mistake in how a study is run or judged (see docs/guards.md)."""

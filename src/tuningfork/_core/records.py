@@ -13,6 +13,8 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Protocol
 
+import numpy as np
+
 
 class TrialState(enum.IntEnum):
     WAITING = 0
@@ -137,37 +139,49 @@ class StudyRecord:
 def validate_values(raw: Any, n_objectives: int) -> tuple[tuple[float, ...] | None, str | None]:
     """Check an objective's result: ``(values, None)`` if usable, else ``(None, reason)``.
 
-    A usable result is one finite real number per objective (a bare number for one objective).
+    A usable result is one finite real number per objective (a bare number, a 0-d or 1-element
+    array for one objective). Never raises: whatever the objective returned, a bad result gets a
+    reason.
     """
-    items: Sequence[Any]
-    if isinstance(raw, (str, bytes)) or raw is None:
-        return None, f"the objective returned {raw!r}; expected {_expected(n_objectives)}"
-    if isinstance(raw, Sequence):
-        items = raw
-    elif hasattr(raw, "__len__") and hasattr(raw, "__getitem__"):  # numpy arrays
-        items = list(raw)
+    expected = _expected(n_objectives)
+    if isinstance(raw, (str, bytes, Mapping)) or raw is None:
+        kind = "a dict" if isinstance(raw, Mapping) else repr(raw)
+        return None, f"the objective returned {kind}; expected {expected}"
+    shape = getattr(raw, "shape", None)
+    items: list[Any]
+    if shape == ():  # a 0-d numpy array or a numpy scalar
+        items = [raw]
+    elif isinstance(raw, Sequence) or (shape is not None and hasattr(raw, "__iter__")):
+        try:
+            items = list(raw)
+        except Exception:
+            return None, f"the objective returned {raw!r}; expected {expected}"
     else:
         items = [raw]
     if len(items) != n_objectives:
         return None, (
-            f"the objective returned {len(items)} value(s) ({raw!r}); "
-            f"expected {_expected(n_objectives)}"
+            f"the objective returned {len(items)} value(s) ({_short(raw)}); expected {expected}"
         )
     out = []
     for item in items:
-        if isinstance(item, bool):
+        if isinstance(item, (bool, np.bool_)) or getattr(item, "dtype", None) == np.bool_:
             return None, f"the objective returned a bool ({item!r}); expected a number"
         try:
             number = float(item)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError) as exc:
             return None, (
-                f"the objective returned {item!r} of type {type(item).__name__}; "
-                f"expected {_expected(n_objectives)}"
+                f"the objective returned {_short(item)} of type {type(item).__name__}, which is "
+                f"not a usable number ({exc}); expected {expected}"
             )
         if not math.isfinite(number):
             return None, f"the objective returned {number!r}, which is not a finite number"
         out.append(number)
     return tuple(out), None
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _expected(n: int) -> str:

@@ -9,6 +9,7 @@ import numpy as np
 from tuningfork._core.errors import NoCompletedTrialsError
 from tuningfork._core.history import History
 from tuningfork._core.records import Direction, TrialRecord, TrialState
+from tuningfork.analysis._selection import is_candidate
 
 
 def _no_completed(history: History, study_name: str) -> NoCompletedTrialsError:
@@ -25,13 +26,17 @@ def _no_completed(history: History, study_name: str) -> NoCompletedTrialsError:
 
 
 def best_trial(history: History, study_name: str = "") -> TrialRecord:
-    """The completed trial with the best value (the earliest one on ties)."""
+    """The completed trial with the best value (the earliest one on ties).
+
+    Re-evaluations of another trial (``system_attrs["reevaluation_of"]``, see
+    ``Study.select_best``) are not candidates: a lucky re-run would be a second draw of the same
+    configuration, and selecting on it would reintroduce the bias re-evaluation removes."""
     if len(history.directions) != 1:
         raise ValueError(
             f"study {study_name!r} has {len(history.directions)} objectives, so there is no single "
             "best trial; use best_trials for the Pareto front"
         )
-    completed = history.completed()
+    completed = [t for t in history.completed() if is_candidate(t)]
     if not completed:
         raise _no_completed(history, study_name)
     direction = history.directions[0]
@@ -44,8 +49,9 @@ def best_trial(history: History, study_name: str = "") -> TrialRecord:
 
 
 def pareto_front(history: History, study_name: str = "") -> list[TrialRecord]:
-    """Completed trials that no other completed trial dominates, by trial number."""
-    completed = history.completed()
+    """Completed trials that no other completed trial dominates, by trial number (re-evaluations
+    excluded, as in :func:`best_trial`)."""
+    completed = [t for t in history.completed() if is_candidate(t)]
     if not completed:
         raise _no_completed(history, study_name)
     y = np.array([t.values for t in completed], dtype=float)

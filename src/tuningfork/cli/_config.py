@@ -14,7 +14,23 @@ from typing import Any
 from tuningfork._core.errors import ConfigError, SpaceError
 from tuningfork._core.rng import check_seed
 from tuningfork.execution import RESERVED_PLACEHOLDERS, CommandTemplate, CommandTemplateError
-from tuningfork.samplers import GridSampler, RandomSampler, Sampler, SobolSampler
+from tuningfork.samplers import (
+    GPSampler,
+    GridSampler,
+    RandomSampler,
+    Sampler,
+    SobolSampler,
+    TPESampler,
+)
+from tuningfork.schedulers import (
+    ASHA,
+    Hyperband,
+    MedianStopping,
+    Patience,
+    Scheduler,
+    SuccessiveHalving,
+    Threshold,
+)
 from tuningfork.space import SearchSpace, read_config_file, space_from_spec
 
 SECTIONS: dict[str, frozenset[str]] = {
@@ -33,9 +49,18 @@ SECTIONS: dict[str, frozenset[str]] = {
         }
     ),
     "run": frozenset({"n_trials", "timeout", "n_workers"}),
+    "scheduler": frozenset(),  # "type" and that scheduler's arguments, checked by it
     "space": frozenset(),  # any parameter name
 }
-SAMPLERS = ("random", "sobol", "grid")
+SAMPLERS = ("random", "sobol", "grid", "tpe", "gp")
+SCHEDULERS: dict[str, type[Scheduler]] = {
+    "median": MedianStopping,
+    "patience": Patience,
+    "threshold": Threshold,
+    "successive_halving": SuccessiveHalving,
+    "asha": ASHA,
+    "hyperband": Hyperband,
+}
 STYLES = ("params", "trial")
 
 _SQLITE = re.compile(r"^(sqlite(?:\+\w+)?:///)([^?]*)(\?.*)?$")
@@ -76,6 +101,7 @@ class RunConfig:
     storage: str
     sampler_name: str
     space: SearchSpace | None
+    scheduler: Scheduler | None
     objective_kind: str  # "function" | "command"
     function: Callable[..., Any] | None = None
     style: str = "params"
@@ -100,6 +126,10 @@ class RunConfig:
         if self.sampler_name == "grid":
             assert self.space is not None
             return GridSampler(self.space)
+        if self.sampler_name == "tpe":
+            return TPESampler()
+        if self.sampler_name == "gp":
+            return GPSampler()
         return RandomSampler()
 
 
@@ -259,6 +289,7 @@ def load_run_config(
         storage=storage_url,
         sampler_name=sampler,
         space=space,
+        scheduler=_scheduler(check, check.table(data, "scheduler")),
         objective_kind="command",
     )
     if sampler == "grid":
@@ -283,6 +314,25 @@ def load_run_config(
         n_workers if n_workers is not None else check.integer(run_t, "run", "n_workers", 1) or 1
     )
     return config
+
+
+def _scheduler(check: _Checker, table: dict[str, Any]) -> Scheduler | None:
+    """``[scheduler]``: ``type = "asha"`` and that scheduler's keyword arguments."""
+    if not table:
+        return None
+    kind = table.pop("type", None)
+    if kind not in SCHEDULERS:
+        raise check.error(
+            "[scheduler] type",
+            f"{kind!r} is not a scheduler{_hint(str(kind), SCHEDULERS)}; expected one of "
+            f"{', '.join(repr(k) for k in SCHEDULERS)}",
+        )
+    try:
+        return SCHEDULERS[kind](**table)
+    except TypeError as exc:  # an argument the scheduler does not take
+        raise check.error("[scheduler]", f"{kind}: {exc}") from None
+    except ValueError as exc:
+        raise check.error("[scheduler]", f"{kind}: {exc}") from None
 
 
 def _objective(check: _Checker, table: dict[str, Any], config: RunConfig) -> None:

@@ -20,6 +20,7 @@ from tuningfork._core.errors import ConfigError, NoCompletedTrialsError
 from tuningfork._core.records import TrialRecord, TrialState
 from tuningfork.analysis import trials_to_rows
 from tuningfork.cli._config import resolve_storage, sqlite_file
+from tuningfork.cli._guards import GUARD_KEYS, print_show
 from tuningfork.cli._output import (
     console,
     directions_text,
@@ -120,6 +121,8 @@ def _studies_table(storage: Storage, url: str) -> Table:
 
 
 def _note(trial: TrialRecord) -> str:
+    if "reevaluation_of" in trial.system_attrs and trial.state is TrialState.COMPLETE:
+        return f"re-evaluation of trial {trial.system_attrs['reevaluation_of']}"
     if trial.state is TrialState.FAILED:
         return trial.error_summary or ""
     if trial.state is TrialState.PRUNED and trial.last_step is not None:
@@ -142,6 +145,8 @@ def _show(args: argparse.Namespace, study: Study) -> int:
         info.add_row("created", record.created_at.isoformat(timespec="seconds"))
     config = dict(record.config)
     space = config.pop("space", None)
+    for key in GUARD_KEYS:  # printed by print_show, below the trials
+        config.pop(key, None)
     for key, value in config.items():
         info.add_row(key, json.dumps(value, default=str))
     if study.space is not None:
@@ -181,6 +186,7 @@ def _show(args: argparse.Namespace, study: Study) -> int:
             _note(t),
         )
     out.print(table)
+    print_show(study, out)
     return 0
 
 

@@ -12,7 +12,7 @@ from tuningfork._core.errors import (
     StudyNotFoundError,
     TuningforkError,
 )
-from tuningfork.cli import _inspect, _run
+from tuningfork.cli import _inspect, _reproduce, _run
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _run.add_parser(sub)
     _inspect.add_parsers(sub)
+    _reproduce.add_parser(sub)
     for command in sub.choices.values():
         # SUPPRESS: `tuningfork --debug run ...` must not be reset by the subcommand's default
         command.add_argument(

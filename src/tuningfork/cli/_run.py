@@ -11,6 +11,7 @@ from typing import Any
 
 from tuningfork._core.errors import ConfigError, NoCompletedTrialsError
 from tuningfork._core.records import TrialState
+from tuningfork.cli import _guards
 from tuningfork.cli._config import RunConfig, load_run_config
 from tuningfork.cli._output import console, summary_table
 from tuningfork.execution import CommandObjective, terminate_running
@@ -40,6 +41,16 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--study", help="study name (overrides [study] name)")
     p.add_argument("--seed", type=int, help="study seed, used when the study is created")
     p.add_argument("--no-progress", action="store_true", help="do not show the progress bar")
+    p.add_argument(
+        "--reevaluate",
+        type=int,
+        metavar="K",
+        help="after the run, re-evaluate the top K configurations with fresh seeds and choose "
+        "by their mean (see docs/guards.md)",
+    )
+    p.add_argument(
+        "--repeats", type=int, default=5, metavar="R", help="re-evaluations per configuration"
+    )
     p.set_defaults(handler=run_command)
 
 
@@ -94,6 +105,10 @@ def run_command(args: argparse.Namespace) -> int:
             raise ConfigError(f"{flag}: expected an int >= {minimum}, got {value}")
     if args.timeout is not None and not args.timeout > 0:
         raise ConfigError(f"--timeout: expected a number of seconds > 0, got {args.timeout}")
+    if args.reevaluate is not None and args.reevaluate < 1:
+        raise ConfigError(f"--reevaluate: expected an int >= 1, got {args.reevaluate}")
+    if args.repeats < 2:
+        raise ConfigError(f"--repeats: expected an int >= 2, got {args.repeats}")
     config = load_run_config(
         args.config,
         n_trials=args.n_trials,
@@ -109,6 +124,7 @@ def run_command(args: argparse.Namespace) -> int:
             storage=config.storage,
             directions=config.directions,
             sampler=config.make_sampler(),
+            scheduler=config.scheduler,
             seed=config.seed,
             load_if_exists=True,
             space=config.space,
@@ -130,6 +146,7 @@ def _run(args: argparse.Namespace, config: RunConfig, study: Study) -> int:
             highlight=False,
         )
     objective = build_objective(config)
+    _guards.store_objective(study, config)
     before = len(study.trials)
     interrupted: KeyboardInterrupt | None = None
     failure: Exception | None = None
@@ -175,6 +192,12 @@ def _run(args: argparse.Namespace, config: RunConfig, study: Study) -> int:
             message += f"\nthe first error in full:\n{first}"
         err.print(f"error: {message}", highlight=False, markup=False)
         return 1
+    if args.reevaluate is not None:
+        if len(study.directions) != 1:
+            raise ConfigError("--reevaluate: needs a study with one direction")
+        summary = _guards.select(study, objective, args.reevaluate, args.repeats, err)
+        out.print(summary, highlight=False, markup=False)
+    _guards.print_after_run(study, out)
     return 0
 
 

@@ -248,7 +248,9 @@ class CommandObjective:
     lines arrive as printed) on top of the current environment and ``env``.
 
     Its stdout and stderr go to ``<log_dir>/trial-<number>.log`` (``log_dir`` defaults to
-    ``<cwd>/tuningfork_logs``), whose path is stored as the user attribute ``log_file``.
+    ``<cwd>/tuningfork_logs``), whose path is stored as the user attribute ``log_file``. An
+    existing log is never overwritten (another study's trial of the same number sharing the
+    folder gets ``trial-<number>.1.log``, and so on).
     When the scheduler stops the trial after an intermediate report, the process gets SIGTERM,
     then SIGKILL after ``grace_period`` seconds, and the trial ends PRUNED. After ``timeout``
     seconds it is stopped the same way and the trial fails with :class:`CommandTimeoutError`.
@@ -302,7 +304,7 @@ class CommandObjective:
             **params,
         }
         argv = self.template.render(values, inactive)
-        log_file = (self.log_dir / f"trial-{trial.number}.log").resolve()
+        log_file = _fresh_log_file(self.log_dir, trial.number)
         trial.set_user_attr("log_file", str(log_file))
         result = self._run(trial, argv, log_file)
         return result[0] if len(result) == 1 else result
@@ -430,3 +432,19 @@ class CommandObjective:
             reason="timeout",
             log_file=log_file,
         )
+
+
+def _fresh_log_file(log_dir: Path, number: int) -> Path:
+    """``trial-<number>.log`` in ``log_dir``, or the first ``trial-<number>.<k>.log`` that does
+    not exist yet: a log another run left there is never overwritten."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    candidate = log_dir / f"trial-{number}.log"
+    k = 0
+    while True:
+        try:
+            # "x" mode creates the file atomically, so two processes cannot pick the same name
+            with open(candidate, "x", encoding="utf-8"):
+                return candidate.resolve()
+        except FileExistsError:
+            k += 1
+            candidate = log_dir / f"trial-{number}.{k}.log"

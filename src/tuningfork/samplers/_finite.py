@@ -10,6 +10,7 @@ from tuningfork.space import SearchSpace
 from tuningfork.space._distributions import _typed_key
 
 PROPOSAL_ATTR = "proposal"  # system attribute: a running trial's proposal, not yet suggested
+FIXED_ATTR = "fixed_params"  # system attribute: values enqueued by hand, taken when suggested
 
 
 def config_key(space: SearchSpace, params: Mapping[str, Any]) -> Hashable:
@@ -23,8 +24,12 @@ def used_keys(space: SearchSpace, history: History) -> set[Hashable]:
     used: set[Hashable] = set()
     for record in history.trials:
         params: Mapping[str, Any] = record.params
-        if not record.state.is_finished() and PROPOSAL_ATTR in record.system_attrs:
-            params = {**record.system_attrs[PROPOSAL_ATTR], **params}
+        if not record.state.is_finished():
+            params = {
+                **record.system_attrs.get(PROPOSAL_ATTR, {}),
+                **record.system_attrs.get(FIXED_ATTR, {}),
+                **params,
+            }
         active = space.active_names(params)
         if active and all(n in params and space[n].contains(params[n]) for n in active):
             used.add(config_key(space, params))

@@ -80,6 +80,8 @@ class GridSampler(Sampler):
                 "GridSampler needs a non-empty dict of parameter -> list of values (or a space of "
                 f"finite distributions), got {values!r}"
             )
+        if isinstance(values, SearchSpace) and values.is_conditional:
+            raise SpaceError("GridSampler does not take conditional parameters; list the grid flat")
         spec: dict[str, Any] = {}
         for name, item in values.items():
             if isinstance(item, (list, tuple)):

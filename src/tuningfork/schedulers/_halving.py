@@ -5,9 +5,10 @@ is the one reported at the first such step. At a rung, a trial goes on only if i
 ``1/eta`` (rounded up, so a rung never keeps nobody) of the trials of its group (every trial;
 for Hyperband, its bracket) that reached the rung, itself included: with ``b`` of the other
 ``n - 1`` strictly better, it goes on iff ``b * eta < n``. Ties do not count against a trial;
-NaN ranks after every number. A trial that reached the last rung (``max_resource``) is never
-stopped. Peers are every trial with reports, whatever its state (running, complete, pruned,
-failed): each one did reach the rung with that value.
+NaN ranks after every number, and a trial whose value at a rung is NaN is never promoted. A
+trial that reached the last rung (``max_resource``) is never stopped. Peers are every trial
+with reports, whatever its state (running, complete, pruned, failed): each one did reach the
+rung with that value.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ class _RungScheduler(Scheduler):
         if not self._revocable and reached_at != steps[-1]:
             return Decision.CONTINUE  # the rung was decided at the report that reached it
         own = key(trial.intermediate[reached_at], direction)
+        if math.isnan(own):
+            return Decision.STOP  # a NaN at a rung is never promoted, even alone or among NaNs
         keys, members = self._rung_tables(history, direction).get((group, k), _EMPTY_TABLE)
         better = int(np.searchsorted(keys, own, side="left"))  # NaN keys sort last
         n = len(keys) + 1

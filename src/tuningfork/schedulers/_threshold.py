@@ -19,6 +19,8 @@ class Threshold(Scheduler):
     objectives): e.g. ``Threshold(upper=10.0)`` stops a diverging loss.
     """
 
+    multi_objective = True
+
     def __init__(self, lower: float | None = None, upper: float | None = None) -> None:
         self.lower = check_optional_number("lower", lower)
         self.upper = check_optional_number("upper", upper)

@@ -86,8 +86,32 @@ def _clip01(u: float) -> float:
     return min(u, 1.0)
 
 
+class _Range(Distribution):
+    """Shared by Float and Int: a numeric range ``[low, high]`` whose largest value is
+    ``upper`` (``high`` unless a step falls short of it)."""
+
+    low: Any
+    high: Any
+    step: Any
+
+    @property
+    @abstractmethod
+    def upper(self) -> Any: ...
+
+    def warnings(self) -> list[str]:
+        if self.upper != self.high:
+            return [
+                f"high={self.high!r} is not low + k * step (step={self.step!r}); "
+                f"the largest value will be {self.upper!r}"
+            ]
+        return []
+
+    def single_value(self) -> Any | None:
+        return self.low if self.low == self.high else None
+
+
 @dataclass(frozen=True)
-class Float(Distribution):
+class Float(_Range):
     """A real number in ``[low, high]``, on a linear or log scale, optionally on a step grid.
 
     With ``step``, the values are ``low, low + step, ...`` up to the largest one not above
@@ -163,17 +187,6 @@ class Float(Distribution):
             return super().point(index)
         return self.point_exact(index)
 
-    def warnings(self) -> list[str]:
-        if self.step is not None and self.upper != self.high:
-            return [
-                f"high={self.high!r} is not low + k * step (step={self.step!r}); "
-                f"the largest value will be {self.upper!r}"
-            ]
-        return []
-
-    def single_value(self) -> Any | None:
-        return self.low if self.low == self.high else None
-
     def contains(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return False
@@ -197,7 +210,8 @@ class Float(Distribution):
             return (min(max(index, 0), n - 1) + 0.5) / n
         if self.log:
             return (math.log(x) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
-        return (x - self.low) / (self.high - self.low)
+        # halving is exact, so this equals (x - low) / (high - low) but cannot overflow
+        return (x / 2 - self.low / 2) / (self.high / 2 - self.low / 2)
 
     def from_unit(self, u: float) -> float:
         u = _clip01(float(u))
@@ -214,12 +228,13 @@ class Float(Distribution):
         if self.log:
             x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
         else:
-            x = self.low + u * (self.high - self.low)
+            # (1 - u) * low + u * high cannot overflow where high - low would (huge ranges)
+            x = (1.0 - u) * self.low + u * self.high
         return min(max(x, self.low), self.high)
 
 
 @dataclass(frozen=True)
-class Int(Distribution):
+class Int(_Range):
     """An integer in ``[low, high]``, linear (with ``step``) or on a log scale."""
 
     low: int
@@ -272,17 +287,6 @@ class Int(Distribution):
     @property
     def upper(self) -> int:
         return self.low + (self.n_points - 1) * self.step
-
-    def warnings(self) -> list[str]:
-        if self.upper != self.high:
-            return [
-                f"high={self.high!r} is not low + k * step (step={self.step!r}); "
-                f"the largest value will be {self.upper!r}"
-            ]
-        return []
-
-    def single_value(self) -> Any | None:
-        return self.low if self.low == self.high else None
 
     def point(self, index: int) -> int:
         return self.low + index * self.step

@@ -112,8 +112,10 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
     if suffix in (".yaml", ".yml"):
         import yaml
 
+        from tuningfork.space._yaml import load_yaml
+
         try:
-            data = yaml.safe_load(text)
+            data = load_yaml(text)
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: invalid YAML: {exc}") from None
         if not isinstance(data, dict):

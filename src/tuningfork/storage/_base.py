@@ -11,6 +11,11 @@ every built-in storage runs that suite):
   ``(study seed, number)`` by ``tuningfork._core.rng.trial_seed``.
 * **Exactly one winner.** ``claim_waiting`` moves the oldest WAITING trial to RUNNING and gives
   it to exactly one caller; ``next_counter`` hands every integer to exactly one caller.
+* **Leases.** A RUNNING trial may hold a lease (``lease_until``), renewed by its worker's
+  heartbeat. ``fail_if_lease_expired`` finishes a trial FAILED only if it is still RUNNING with a
+  lease that ended before ``now``, in one atomic step: of many workers that notice the same
+  expired trial at once, exactly one gets the record back (and may queue a retry). A trial
+  without a lease never expires.
 * **Immutable once finished.** After ``finish`` a trial never changes again; any later write to
   it raises :class:`~tuningfork.TrialFinishedError` and changes nothing.
 * **Change sequence.** Every change to a trial gives it a new, strictly larger study-wide sequence
@@ -131,6 +136,14 @@ class Storage(ABC):
     @abstractmethod
     def renew_lease(self, study: str, number: int, until: datetime) -> None:
         """Extend the lease of a RUNNING trial (the worker's heartbeat)."""
+
+    @abstractmethod
+    def fail_if_lease_expired(
+        self, study: str, number: int, now: datetime, error: str
+    ) -> TrialRecord | None:
+        """Finish trial ``number`` FAILED with ``error`` if it is RUNNING and its lease ended
+        before ``now``; else change nothing and return ``None``. Atomic: exactly one of many
+        concurrent callers gets the finished record."""
 
     @abstractmethod
     def get_trial(self, study: str, number: int) -> TrialRecord:

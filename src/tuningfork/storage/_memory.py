@@ -249,6 +249,19 @@ class InMemoryStorage(Storage):
             record = self._unfinished(data, number)
             self._put(data, record.evolve(lease_until=until))
 
+    def fail_if_lease_expired(
+        self, study: str, number: int, now: datetime, error: str
+    ) -> TrialRecord | None:
+        with self._lock:
+            record = self._trial(self._study(study), number)
+            if (
+                record.state is not TrialState.RUNNING
+                or record.lease_until is None
+                or not record.lease_until < now
+            ):
+                return None
+            return self.finish(study, number, TrialState.FAILED, None, error)
+
     def get_trial(self, study: str, number: int) -> TrialRecord:
         with self._lock:
             return self._trial(self._study(study), number)

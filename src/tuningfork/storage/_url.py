@@ -14,6 +14,14 @@ def mask_password(url: str) -> str:
     return re.sub(r"(//[^:/@]+:)[^@/]*@", r"\1***@", url)
 
 
+def sqlite_path(url: str) -> str | None:
+    """The file of a ``sqlite:///`` URL; ``None`` for other URLs and in-memory SQLite."""
+    if not url.startswith("sqlite:"):
+        return None
+    path = url.split("?", 1)[0][len("sqlite:///") :] if url.startswith("sqlite:///") else ""
+    return path if path and path != ":memory:" else None
+
+
 def open_storage(storage: str | Storage | None, **options: Any) -> Storage:
     """A Storage from a URL string, an existing Storage, or ``None`` (in memory).
 

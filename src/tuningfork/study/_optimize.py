@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from types import FrameType
 from typing import TYPE_CHECKING
 
-from tuningfork._core.errors import SearchSpaceExhausted, TrialPruned, TuningforkError
+from tuningfork._core.errors import (
+    SearchSpaceExhausted,
+    TrialFinishedError,
+    TrialPruned,
+    TuningforkError,
+)
 from tuningfork._core.records import TrialRecord, TrialState
 
 # Imported here, not at first use: importing rich draws from the global ``random`` generator
@@ -22,6 +29,35 @@ if TYPE_CHECKING:
     from tuningfork.study._trial import Trial
 
 logger = logging.getLogger("tuningfork")
+
+
+INTERRUPTED = "Interrupted: the run was stopped (Ctrl-C or SIGTERM) while this trial ran"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM during ``optimize`` (when no other handler was installed): handled like Ctrl-C."""
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """While optimize runs in the main thread, SIGTERM raises :class:`Terminated`, so the
+    worker's running trials are marked before the process ends. A handler installed by the
+    caller (the CLI installs its own) is left alone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 class ObjectiveFailedError(TuningforkError, RuntimeError):
@@ -106,13 +142,16 @@ def run_one(
     except catch as exc:
         return study.tell(trial, state=TrialState.FAILED, error=format_error(exc)), None
     except KeyboardInterrupt as exc:
-        record = study.tell(
-            trial, state=TrialState.FAILED, error="KeyboardInterrupt: interrupted by the user"
-        )
+        record = study.tell(trial, state=TrialState.FAILED, error=INTERRUPTED)
         return record, exc
     except BaseException as exc:
         return study.tell(trial, state=TrialState.FAILED, error=format_error(exc)), exc
-    return study.tell(trial, result), None
+    try:
+        return study.tell(trial, result), None
+    except TrialFinishedError:
+        raise
+    except Exception as exc:  # never leave the trial RUNNING because its result was odd
+        return study.tell(trial, state=TrialState.FAILED, error=format_error(exc)), exc
 
 
 def _worker(
@@ -170,6 +209,7 @@ def run_optimize(
     stop_if_first_failed: int | None,
     show_progress_bar: bool,
     executor: str,
+    trial_timeout: float | None = None,
 ) -> None:
     if not callable(objective):
         raise TypeError(f"objective must be callable (trial -> float), got {objective!r}")
@@ -181,15 +221,43 @@ def run_optimize(
         raise ValueError(f"timeout must be a number of seconds > 0 or None, got {timeout!r}")
     if isinstance(n_workers, bool) or not isinstance(n_workers, int) or n_workers < 1:
         raise ValueError(f"n_workers must be an int >= 1, got {n_workers!r}")
-    if executor != "thread":
-        raise ValueError(f"executor {executor!r} is not available; expected 'thread'")
-    if not isinstance(catch, tuple):
-        catch = tuple(catch)
+    if executor not in ("thread", "process"):
+        raise ValueError(f"executor {executor!r} is not available; expected 'thread' or 'process'")
+    if trial_timeout is not None:
+        if executor != "process":
+            raise ValueError(
+                "trial_timeout needs executor='process' (a thread cannot be stopped from "
+                "outside); for a command objective use its timeout"
+            )
+        if (
+            isinstance(trial_timeout, bool)
+            or not isinstance(trial_timeout, (int, float))
+            or not trial_timeout > 0
+        ):
+            raise ValueError(
+                f"trial_timeout must be a number of seconds > 0 or None, got {trial_timeout!r}"
+            )
+    if isinstance(catch, type):  # catch=ValueError means (ValueError,)
+        catch = (catch,)
+    catch = tuple(catch)
+    if not all(isinstance(c, type) and issubclass(c, BaseException) for c in catch):
+        raise TypeError(f"catch must be exception classes, got {catch!r}")
+    if not all(callable(cb) for cb in callbacks):
+        raise TypeError(f"callbacks must be callables callback(study, trial), got {callbacks!r}")
 
     run = _Run(n_trials, timeout, stop_if_first_failed)
-    with progress_bar(study, n_trials, timeout, enabled=show_progress_bar) as on_finish:
+    with (
+        sigterm_as_interrupt(),
+        progress_bar(study, n_trials, timeout, enabled=show_progress_bar) as on_finish,
+    ):
         try:
-            if n_workers == 1:
+            if executor == "process":
+                from tuningfork.study._process import run_processes
+
+                run_processes(
+                    study, objective, run, callbacks, catch, on_finish, n_workers, trial_timeout
+                )
+            elif n_workers == 1:
                 _worker(study, objective, run, callbacks, catch, on_finish)
             else:
                 _run_threads(study, objective, run, callbacks, catch, on_finish, n_workers)
@@ -237,6 +305,4 @@ def _mark_interrupted(study: Study, run: _Run) -> None:
         numbers = sorted(run.running)
     for number in numbers:
         with contextlib.suppress(TuningforkError):  # it may have finished meanwhile
-            study.tell(
-                number, state=TrialState.FAILED, error="KeyboardInterrupt: interrupted by the user"
-            )
+            study.tell(number, state=TrialState.FAILED, error=INTERRUPTED)

@@ -12,6 +12,7 @@ import numpy as np
 from tuningfork._core.errors import SpaceError
 from tuningfork._core.records import Decision, TrialRecord
 from tuningfork._core.rng import trial_rng
+from tuningfork.samplers._finite import FIXED_ATTR
 from tuningfork.space import Categorical, Distribution, Float, Int, bind
 from tuningfork.space._distributions import _same
 
@@ -34,7 +35,8 @@ class Trial:
     ) -> None:
         self.study = study
         self._record = record
-        self._fixed = dict(record.params)  # enqueued values, or values already suggested
+        # enqueued values, and values already suggested
+        self._fixed = {**record.system_attrs.get(FIXED_ATTR, {}), **record.params}
         self._proposal = dict(proposal or {})
         self._binding = proposal_is_binding
         # The generator the joint proposal drew from: define-by-run leftovers continue its
@@ -62,6 +64,11 @@ class Trial:
     @property
     def params(self) -> dict[str, Any]:
         return dict(self._record.params)
+
+    @property
+    def fixed_params(self) -> dict[str, Any]:
+        """Values enqueued by hand for this trial (taken when the objective suggests them)."""
+        return dict(self._record.system_attrs.get(FIXED_ATTR, {}))
 
     @property
     def distributions(self) -> dict[str, Distribution]:

@@ -223,6 +223,7 @@ class StorageContract:
             lambda: storage.claim_waiting("x", "w", None),
             lambda: storage.get_trial("x", 0),
             lambda: storage.changes_since("x", 0),
+            lambda: storage.fail_if_lease_expired("x", 0, datetime.now(timezone.utc), "e"),
         ]
         for call in calls:
             with pytest.raises(StudyNotFoundError, match="'x'"):
@@ -506,6 +507,56 @@ class StorageContract:
         assert new_seq > seq
         assert [t.number for t in changed] == [0]
         assert storage.get_trial("s", 0).lease_until == until
+
+    def test_fail_if_lease_expired(self, storage: Storage) -> None:
+        self._study(storage)
+        lease = datetime(2030, 1, 1, tzinfo=timezone.utc)
+        self._running(storage, lease_until=lease)  # 0: leased
+        self._running(storage)  # 1: no lease, never expires
+        storage.create_trial("s", state=TrialState.WAITING)  # 2: waiting
+        done = self._running(storage, lease_until=lease)  # 3: finished
+        storage.finish("s", done.number, TrialState.COMPLETE, [1.0])
+        before = lease - timedelta(seconds=1)
+        after = lease + timedelta(microseconds=1)
+        seq = storage.changes_since("s", 0)[0]
+        assert storage.fail_if_lease_expired("s", 0, before, "LostWorker: x") is None
+        assert storage.fail_if_lease_expired("s", 0, lease, "LostWorker: x") is None
+        for number in (1, 2, 3):
+            assert storage.fail_if_lease_expired("s", number, after, "LostWorker: x") is None
+        assert storage.changes_since("s", seq) == (seq, [])  # nothing changed
+        record = storage.fail_if_lease_expired("s", 0, after, "LostWorker: worker gone")
+        assert record is not None
+        assert record.state is TrialState.FAILED
+        assert record.values is None
+        assert record.lease_until is None
+        assert record.finished_at is not None
+        assert record.system_attrs["error"] == "LostWorker: worker gone"
+        assert storage.get_trial("s", 0) == record
+        assert storage.fail_if_lease_expired("s", 0, after, "LostWorker: again") is None
+        with pytest.raises(KeyError):
+            storage.fail_if_lease_expired("s", 99, after, "LostWorker: x")
+
+    def test_fail_if_lease_expired_after_renewal(self, storage: Storage) -> None:
+        self._study(storage)
+        lease = datetime(2030, 1, 1, tzinfo=timezone.utc)
+        self._running(storage, lease_until=lease)
+        storage.renew_lease("s", 0, lease + timedelta(hours=1))
+        assert storage.fail_if_lease_expired("s", 0, lease + timedelta(minutes=1), "x") is None
+        assert storage.get_trial("s", 0).state is TrialState.RUNNING
+
+    def test_fail_if_lease_expired_exactly_one_winner(self, storage: Storage) -> None:
+        self._study(storage)
+        lease = datetime(2030, 1, 1, tzinfo=timezone.utc)
+        self._running(storage, lease_until=lease)
+        after = lease + timedelta(seconds=5)
+
+        def work(i: int) -> bool:
+            return storage.fail_if_lease_expired("s", 0, after, f"LostWorker: by {i}") is not None
+
+        wins = _in_threads(N_THREADS, work)
+        assert sum(wins) == 1
+        error = storage.get_trial("s", 0).system_attrs["error"]
+        assert error == f"LostWorker: by {wins.index(True)}"
 
     # == finishing =========================================================================
 

@@ -12,6 +12,7 @@ import numpy as np
 from tuningfork._core.history import History
 from tuningfork._core.records import Direction, TrialState
 from tuningfork.samplers._base import Sampler
+from tuningfork.samplers._fidelity import FidelityView, fidelity_view
 from tuningfork.samplers._finite import PROPOSAL_ATTR, used_keys
 from tuningfork.samplers._random import RandomSampler
 from tuningfork.samplers.gp._acquisition import log_ei, log_ei_with_grad, optimize_acquisition
@@ -42,8 +43,13 @@ class GPSampler(Sampler):
       :func:`default_startup_trials`: ``min(2 (d + 1), 20)``), proposals are a space-filling
       random design: of 256 random points, the one farthest from every trial so far (running
       ones included). No GP work is done then.
-    * **Which trials teach the model**: COMPLETE trials only. FAILED trials are ignored, and so,
-      for now, are PRUNED trials (their last intermediate value is not the final one).
+    * **Which trials teach the model**: COMPLETE trials; FAILED trials are ignored. PRUNED
+      trials teach it through ``multi_fidelity`` (default, BOHB-like): while fewer than
+      ``n_startup_trials`` trials are COMPLETE but at least that many finished trials reached
+      some report step, the GP is fitted on the values at the largest such step (a COMPLETE
+      trial that did not report there keeps its final value; trials stopped before it are
+      left out). Without stopped trials this changes nothing. See
+      :mod:`tuningfork.samplers._fidelity`.
     * **Parallel trials**: RUNNING and WAITING trials with a full configuration (their params,
       or the proposal they published) enter as *Kriging believer* observations: the posterior
       mean is appended at those points as if observed, so the next proposal looks elsewhere.
@@ -74,6 +80,7 @@ class GPSampler(Sampler):
         n_restarts: int = 1,
         warm_start: bool = True,
         limit_blas_threads: bool = True,
+        multi_fidelity: bool = True,
     ) -> None:
         for what, value, minimum in (
             ("n_startup_trials", n_startup_trials, 0),
@@ -91,6 +98,7 @@ class GPSampler(Sampler):
         self.n_restarts = n_restarts
         self.warm_start = warm_start
         self.limit_blas_threads = limit_blas_threads
+        self.multi_fidelity = bool(multi_fidelity)
         self._lock = threading.Lock()
         self._theta_cache: dict[Hashable, Array] = {}
 
@@ -102,6 +110,7 @@ class GPSampler(Sampler):
             "n_restarts": self.n_restarts,
             "warm_start": self.warm_start,
             "limit_blas_threads": self.limit_blas_threads,
+            "multi_fidelity": self.multi_fidelity,
         }
 
     def remaining(self, space: SearchSpace, history: History) -> int | None:
@@ -127,6 +136,10 @@ class GPSampler(Sampler):
             if self.n_startup_trials is not None
             else default_startup_trials(enc.n_free)
         )
+        if self.multi_fidelity and len(y_all) < n_startup:
+            view = fidelity_view(history.trials, len(y_all), max(n_startup, 1))
+            if view is not None:
+                x_unit, y_all = _fidelity_matrix(space, history, view)
         if len(y_all) == 0 or len(y_all) < n_startup:
             return self._startup(space, enc, held, exclude, history, rng)
 
@@ -226,6 +239,27 @@ def _check_single_objective(history: History) -> None:
             "use a single-objective study, or a sampler that handles several objectives "
             "(e.g. RandomSampler)"
         )
+
+
+def _fidelity_matrix(
+    space: SearchSpace, history: History, view: FidelityView
+) -> tuple[Array, Array]:
+    """Unit rows and values of the trials observed at the view's step, and of COMPLETE trials
+    that did not report there (with their final value)."""
+    rows, ys = [], []
+    for record in history.trials:
+        value = view.values.get(record.number)
+        if value is None and record.state is TrialState.COMPLETE and record.values is not None:
+            value = record.values[0]
+        if value is None:
+            continue
+        row = space.to_unit_row(record.params)
+        if row is None:
+            continue
+        rows.append(row)
+        ys.append([value])
+    x = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(space))
+    return x, np.asarray(ys, dtype=np.float64).reshape(len(ys), 1)
 
 
 def _is_finite(space: SearchSpace) -> bool:

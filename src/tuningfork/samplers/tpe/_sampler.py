@@ -21,6 +21,7 @@ import numpy as np
 from tuningfork._core.history import History, HistoryMark
 from tuningfork._core.records import Direction, TrialRecord, TrialState
 from tuningfork.samplers._base import Sampler
+from tuningfork.samplers._fidelity import FidelityView, fidelity_view
 from tuningfork.samplers._finite import PROPOSAL_ATTR
 from tuningfork.samplers.tpe import _parzen
 from tuningfork.space import (
@@ -70,6 +71,13 @@ class TPESampler(Sampler):
     * ``constant_liar``: RUNNING trials count as bad, at their params or their pending proposal
       (``system_attrs["proposal"]``), so parallel workers spread out.
     * ``prior_weight`` and ``min_bandwidth``: see :mod:`tuningfork.samplers.tpe._parzen`.
+    * ``multi_fidelity`` (default): learn from partial results, as BOHB does. While fewer than
+      ``n_startup_trials`` trials are COMPLETE but at least that many finished trials reached
+      some report step, the model is fitted on the values at the largest such step (trials
+      stopped before it count as bad), instead of waiting for complete trials. With a
+      scheduler that stops most trials, the model starts much earlier and learns from every
+      stopped trial. Without stopped trials it changes nothing. See
+      :mod:`tuningfork.samplers._fidelity`.
 
     Trials: FAILED ones are ignored; PRUNED ones rank below every COMPLETE one (they were
     stopped for looking bad), so they always fall in the bad group; WAITING ones are ignored.
@@ -92,6 +100,7 @@ class TPESampler(Sampler):
         *,
         prior_weight: float = 1.0,
         min_bandwidth: float = 0.03,
+        multi_fidelity: bool = True,
     ) -> None:
         if n_startup_trials is not None and (
             isinstance(n_startup_trials, bool)
@@ -116,6 +125,7 @@ class TPESampler(Sampler):
         self.constant_liar = bool(constant_liar)
         self.prior_weight = float(prior_weight)
         self.min_bandwidth = float(min_bandwidth)
+        self.multi_fidelity = bool(multi_fidelity)
         self._init_cache()
 
     def _init_cache(self) -> None:
@@ -150,6 +160,7 @@ class TPESampler(Sampler):
             "constant_liar": self.constant_liar,
             "prior_weight": self.prior_weight,
             "min_bandwidth": self.min_bandwidth,
+            "multi_fidelity": self.multi_fidelity,
         }
 
     # -- the contract ------------------------------------------------------------------------
@@ -160,11 +171,13 @@ class TPESampler(Sampler):
             return {}
         with self._lock:
             n_complete = self._table.update(history)
-            if n_complete < self._n_startup(len(space)):
+            n_startup = self._n_startup(len(space))
+            view = self._fidelity(n_complete, n_startup)
+            if n_complete < n_startup and view is None:
                 return space.from_unit_row(rng.random(len(space)).tolist())
             key = json.dumps(space_to_dict(space), sort_keys=True)
             model = self._model(key, lambda: _SpaceModel.of_space(space, self.multivariate))
-            return self._propose_with(model, history, rng)
+            return self._propose_with(model, history, rng, view)
 
     def propose_one(
         self, name: str, distribution: Distribution, history: History, rng: np.random.Generator
@@ -173,17 +186,24 @@ class TPESampler(Sampler):
             return distribution.from_unit(0.5)
         with self._lock:
             n_complete = self._table.update(history)
-            if n_complete < self._n_startup(1):
+            n_startup = self._n_startup(1)
+            view = self._fidelity(n_complete, n_startup)
+            if n_complete < n_startup and view is None:
                 return distribution.from_unit(rng.random())
             key = json.dumps(["one", name, distribution_to_dict(distribution)], sort_keys=True)
             model = self._model(key, lambda: _SpaceModel.of_one(name, distribution))
-            return self._propose_with(model, history, rng)[name]
+            return self._propose_with(model, history, rng, view)[name]
 
     # -- internals ---------------------------------------------------------------------------
     def _n_startup(self, n_params: int) -> int:
         if self.n_startup_trials is not None:
             return self.n_startup_trials
         return default_n_startup_trials(n_params)
+
+    def _fidelity(self, n_complete: int, n_startup: int) -> FidelityView | None:
+        if not self.multi_fidelity or self._table.n_objectives != 1:
+            return None
+        return fidelity_view(self._table.finished, n_complete, max(n_startup, 1))
 
     def _model(self, key: str, build: Callable[[], _SpaceModel]) -> _SpaceModel:
         model = self._models.get(key)
@@ -198,17 +218,19 @@ class TPESampler(Sampler):
         return model
 
     def _propose_with(
-        self, model: _SpaceModel, history: History, rng: np.random.Generator
+        self,
+        model: _SpaceModel,
+        history: History,
+        rng: np.random.Generator,
+        view: FidelityView | None = None,
     ) -> dict[str, Any]:
         running = model.running_rows(self._table) if self.constant_liar else np.empty((0, model.d))
         gamma = self.gamma or default_gamma
-        n_complete = int(np.count_nonzero(~model.pruned[: model.n]))
-        keys = _rank_keys(
-            model.y[: model.n],
-            model.pruned[: model.n],
-            history.directions,
-            _n_good(gamma, model.n, n_complete),
-        )
+        y, pruned = model.y[: model.n], model.pruned[: model.n]
+        if view is not None:
+            y, pruned = _at_fidelity(model.numbers[: model.n], y, pruned, view)
+        n_complete = int(np.count_nonzero(~pruned))
+        keys = _rank_keys(y, pruned, history.directions, _n_good(gamma, model.n, n_complete))
         params: dict[str, Any] = {}
         for group in model.groups:
             condition = model.conditions[group[0]]
@@ -219,7 +241,7 @@ class TPESampler(Sampler):
                     params[model.names[j]] = model.dists[j].from_unit(0.5)
             modelled = [j for j in group if model.dims[j] is not None]
             if modelled:
-                u = self._sample_group(model, modelled, keys, running, gamma, rng)
+                u = self._sample_group(model, modelled, keys, pruned, running, gamma, rng)
                 for j, uj in zip(modelled, u, strict=True):
                     params[model.names[j]] = model.dists[j].from_unit(float(uj))
         return {name: params[name] for name in model.names if name in params}
@@ -229,13 +251,14 @@ class TPESampler(Sampler):
         model: _SpaceModel,
         cols: list[int],
         keys: np.ndarray,
+        pruned: np.ndarray,
         running: np.ndarray,
         gamma: Callable[[int], int],
         rng: np.random.Generator,
     ) -> np.ndarray:
         x = model.x[: model.n][:, cols]
         rows = np.flatnonzero(~np.isnan(x).any(axis=1))  # the trials where the group is active
-        complete = rows[~model.pruned[rows]]
+        complete = rows[~pruned[rows]]
         # keys: (row = trial order, tie-break, primary); lexsort sorts by the last key first
         order = complete[np.lexsort(keys[:, complete])]
         n_good = _n_good(gamma, len(rows), len(complete))
@@ -256,6 +279,21 @@ class TPESampler(Sampler):
         score = _parzen.log_pdf(below, candidates) - _parzen.log_pdf(above, candidates)
         best: np.ndarray = candidates[int(np.argmax(score))]
         return best
+
+
+def _at_fidelity(
+    numbers: np.ndarray, y: np.ndarray, pruned: np.ndarray, view: FidelityView
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values and "ranked as bad" flags at the view's step: a trial observed there gets its
+    value; a COMPLETE one that is not keeps its final value; every other one is bad."""
+    y_at = y.copy()
+    bad = pruned.copy()
+    for i, number in enumerate(numbers.tolist()):
+        value = view.values.get(number)
+        if value is not None:
+            y_at[i, 0] = value
+            bad[i] = False
+    return y_at, bad
 
 
 def _n_good(gamma: Callable[[int], int], n_finished: int, n_complete: int) -> int:

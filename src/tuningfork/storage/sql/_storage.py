@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -518,6 +518,36 @@ class SQLStorage(Storage):
 
         self._write(fn)
 
+    def fail_if_lease_expired(
+        self, study: str, number: int, now: datetime, error: str
+    ) -> TrialRecord | None:
+        finished_at = self._clock.now()
+
+        def fn(conn: sa.Connection) -> TrialRecord | None:
+            # The study row lock serializes this check-and-finish with every other writer of
+            # the study, so two workers noticing the same expired lease cannot both win.
+            row = self._study_row(conn, study, lock=True)
+            trial = self._trial_row(conn, row, number)
+            lease = trial.lease_until
+            if TrialState(trial.state) is not TrialState.RUNNING or lease is None:
+                return None
+            if not _aware(lease) < _aware(now):
+                return None
+            attrs = json.loads(trial.system_attrs)
+            attrs["error"] = encode_value(str(error))
+            return self._update_trial(
+                conn,
+                row,
+                trial,
+                state=int(TrialState.FAILED),
+                objective_values=None,
+                finished_at=finished_at,
+                lease_until=None,
+                system_attrs=json.dumps(attrs, allow_nan=False),
+            )
+
+        return self._write(fn)
+
     def get_trial(self, study: str, number: int) -> TrialRecord:
         def fn(conn: sa.Connection) -> TrialRecord:
             row = self._study_row(conn, study, lock=False)
@@ -541,6 +571,10 @@ class SQLStorage(Storage):
             return current, changed
 
         return self._read(fn)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
 def _reopen(url: str, options: dict[str, Any]) -> SQLStorage:

@@ -1,0 +1,28 @@
+"""Reporting from a plain PyTorch training loop."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tuningfork.integrations._pruning import ReportingTrial, as_float
+from tuningfork.integrations._pruning import report_or_prune as _report_or_prune
+
+try:
+    import torch  # noqa: F401  (imported to fail early, with the hint, when it is missing)
+except ImportError as exc:  # pragma: no cover - exercised without the extra
+    raise ImportError(
+        "'torch' is needed for tuningfork.integrations.torch but is not installed; "
+        'install it with: pip install "tuningfork[torch]"'
+    ) from exc
+
+
+def report_or_prune(trial: ReportingTrial, step: int, value: Any) -> None:
+    """Report ``value`` (a number, or a one-element tensor, moved to the CPU) at ``step`` and
+    raise :class:`~tuningfork.TrialPruned` when the study's scheduler says stop.
+
+    Call it once per epoch with ``step`` = epochs done (1, 2, ...), so that a scheduler's
+    resources count epochs: ``ASHA(min_resource=1, max_resource=epochs)``.
+    """
+    if hasattr(value, "detach"):
+        value = value.detach().cpu()
+    _report_or_prune(trial, step, as_float(value, "the reported value"))
