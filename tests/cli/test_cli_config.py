@@ -59,7 +59,11 @@ from .conftest import CONFIG
         ),
         (
             ("[run]", "[scheduler]\ntype = 'asha'\nmin_resource = 1\n[run]"),
-            r"\[scheduler\]: asha: .*max_resource",
+            r"\[scheduler\]: 'asha' needs 'max_resource'",
+        ),
+        (
+            ("[run]", "[scheduler]\ntype = 'asha'\nmin_resorce = 1\n[run]"),
+            r"\[scheduler\] min_resorce: unknown key for 'asha' \(did you mean 'min_resource'\?\)",
         ),
         (
             ("[run]", "[scheduler]\ntype = 'median'\nwarmup_steps = -1\n[run]"),

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any
 
@@ -402,3 +405,60 @@ def test_a_log_left_by_another_study_is_never_overwritten(tmp_path: Path) -> Non
     assert first_log.name == "trial-0.log" and second_log.name == "trial-0.1.log"
     assert '"loss": 1.0' in first_log.read_text()
     assert '"loss": 2.0' in second_log.read_text()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux")
+def test_script_ends_when_the_tuner_is_sigkilled(tmp_path: Path) -> None:
+    script = _script(
+        tmp_path,
+        """
+        open(sys.argv[1], "w").write(str(os.getpid()))
+        time.sleep(120)
+        """,
+        name="sleeper.py",
+    )
+    pid_file = tmp_path / "child.pid"
+    driver = tmp_path / "driver.py"
+    driver.write_text(
+        textwrap.dedent(
+            f"""
+            import tuningfork
+            from tuningfork.execution import CommandObjective
+            objective = CommandObjective(
+                ["{{python}}", {str(script)!r}, {str(pid_file)!r}], "loss",
+                space={{"x": {{"type": "float", "low": 0.0, "high": 1.0}}}},
+                log_dir={str(tmp_path / "logs")!r},
+            )
+            tuningfork.create_study().optimize(objective, n_trials=1)
+            """
+        )
+    )
+    parent = subprocess.Popen([sys.executable, str(driver)])
+    try:
+        for _ in range(600):
+            if pid_file.exists() and pid_file.read_text():
+                break
+            time.sleep(0.05)
+        child = int(pid_file.read_text())
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        for _ in range(600):  # the script gets SIGTERM from the kernel when its parent dies
+            if not _alive(child):
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(child, signal.SIGKILL)
+            pytest.fail("the training script outlived the SIGKILLed tuner")
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie nobody reaped yet counts as ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

@@ -124,3 +124,14 @@ def test_load_study_does_not_create_a_missing_sqlite_file(tmp_path: Path) -> Non
     with pytest.raises(tf.StudyNotFoundError, match="does not exist"):
         tf.load_study("s", f"sqlite:///{path}")
     assert not path.exists()
+
+
+def test_queued_trial_runs_after_the_grid_is_walked() -> None:
+    # e.g. the retry of a lost trial that held the grid's last point
+    study = tf.create_study(sampler=GridSampler({"x": [1, 2]}), seed=0)
+    objective = lambda t: t.suggest_int("x", 1, 2)  # noqa: E731
+    study.optimize(objective, n_trials=2)
+    study.enqueue({"x": 2})
+    study.optimize(objective, n_trials=5)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 3
+    assert study.trials[2].params == {"x": 2}

@@ -166,6 +166,11 @@ def validate_values(raw: Any, n_objectives: int) -> tuple[tuple[float, ...] | No
     for item in items:
         if isinstance(item, (bool, np.bool_)) or getattr(item, "dtype", None) == np.bool_:
             return None, f"the objective returned a bool ({item!r}); expected a number"
+        if getattr(item, "shape", ()) != ():  # old numpy converts [[1.0]] to a float silently
+            return None, (
+                f"the objective returned {_short(raw)}, an array of shape {np.shape(raw)}, which "
+                f"is not a usable number; expected {expected}"
+            )
         try:
             number = float(item)
         except (TypeError, ValueError, OverflowError) as exc:

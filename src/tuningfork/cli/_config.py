@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import inspect
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -327,11 +328,24 @@ def _scheduler(check: _Checker, table: dict[str, Any]) -> Scheduler | None:
             f"{kind!r} is not a scheduler{_hint(str(kind), SCHEDULERS)}; expected one of "
             f"{', '.join(repr(k) for k in SCHEDULERS)}",
         )
+    parameters = inspect.signature(SCHEDULERS[kind]).parameters
+    for key in table:
+        if key not in parameters:
+            raise check.error(
+                f"[scheduler] {key}",
+                f"unknown key for {kind!r}{_hint(key, parameters)}; allowed keys: type, "
+                f"{', '.join(parameters)}",
+            )
+    missing = [
+        name
+        for name, p in parameters.items()
+        if p.default is inspect.Parameter.empty and name not in table
+    ]
+    if missing:
+        raise check.error("[scheduler]", f"{kind!r} needs {', '.join(map(repr, missing))}")
     try:
         return SCHEDULERS[kind](**table)
-    except TypeError as exc:  # an argument the scheduler does not take
-        raise check.error("[scheduler]", f"{kind}: {exc}") from None
-    except ValueError as exc:
+    except (TypeError, ValueError) as exc:
         raise check.error("[scheduler]", f"{kind}: {exc}") from None
 
 

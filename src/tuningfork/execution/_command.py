@@ -13,6 +13,7 @@ Everything else it prints is only logged. stdout and stderr go to one log file p
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import queue
@@ -339,6 +340,7 @@ class CommandObjective:
                     encoding="utf-8",
                     errors="replace",
                     start_new_session=os.name == "posix",
+                    preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
                 )
             except OSError as exc:
                 log.write(f"# tuningfork: could not start the command: {exc}\n")
@@ -448,3 +450,13 @@ def _fresh_log_file(log_dir: Path, number: int) -> Path:
         except FileExistsError:
             k += 1
             candidate = log_dir / f"trial-{number}.{k}.log"
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Ask Linux to send SIGTERM to the script when the process that started it dies, so a
+    SIGKILLed ``tuningfork run`` leaves no training script running on its own."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)

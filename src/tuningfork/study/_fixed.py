@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from tuningfork._core.rng import check_seed
-from tuningfork.space import Categorical, Distribution, Float, Int
-from tuningfork.study._trial import _cast, _named
+from tuningfork.space import Distribution
+from tuningfork.study._trial import Suggester, _cast
 
 
-class FixedTrial:
+class FixedTrial(Suggester):
     """Looks like a :class:`~tuningfork.Trial` to an objective, but every ``suggest_*`` returns
     the given value and nothing is stored: reports and user attributes stay on this object.
 
@@ -57,22 +57,6 @@ class FixedTrial:
     @property
     def user_attrs(self) -> dict[str, Any]:
         return dict(self._user_attrs)
-
-    def suggest_float(
-        self, name: str, low: float, high: float, *, log: bool = False, step: float | None = None
-    ) -> float:
-        dist = _named(name, lambda: Float(low, high, log=log, step=step))
-        return float(self.suggest(name, dist))
-
-    def suggest_int(
-        self, name: str, low: int, high: int, *, log: bool = False, step: int = 1
-    ) -> int:
-        dist = _named(name, lambda: Int(low, high, log=log, step=step))
-        return int(self.suggest(name, dist))
-
-    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
-        dist = _named(name, lambda: Categorical(choices))
-        return self.suggest(name, dist)
 
     def suggest(self, name: str, distribution: Distribution) -> Any:
         if name not in self._params:

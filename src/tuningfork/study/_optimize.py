@@ -114,6 +114,28 @@ class _Run:
                 )
                 self.stop.set()
 
+    def after_trial(
+        self,
+        study: Study,
+        record: TrialRecord,
+        error: BaseException | None,
+        callbacks: Sequence[Callable[[Study, TrialRecord], None]],
+        on_finish: Callable[[TrialRecord], None],
+    ) -> bool:
+        """Count a finished trial, show it, run the callbacks; False when the run must stop."""
+        self.record(record)
+        on_finish(record)
+        if error is not None:
+            self.fail(error)
+            return False
+        for callback in callbacks:
+            try:
+                callback(study, record)
+            except BaseException as exc:  # a broken callback stops the run, visibly
+                self.fail(exc)
+                return False
+        return True
+
     def fail(self, error: BaseException) -> None:
         with self.lock:
             if self.error is None:
@@ -184,17 +206,8 @@ def _worker(
         finally:
             with run.lock:
                 run.running.discard(trial.number)
-        run.record(record)
-        on_finish(record)
-        if error is not None:
-            run.fail(error)
+        if not run.after_trial(study, record, error, callbacks, on_finish):
             return
-        for callback in callbacks:
-            try:
-                callback(study, record)
-            except BaseException as exc:  # a broken callback stops the run, visibly
-                run.fail(exc)
-                return
 
 
 def run_optimize(

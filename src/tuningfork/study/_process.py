@@ -181,18 +181,7 @@ def run_processes(
             busy[slot] = False
 
     def finished(record: TrialRecord, error: BaseException | None = None) -> None:
-        # as the thread loop does: count it, show it, then run the callbacks
-        run.record(record)
-        on_finish(record)
-        if error is not None:
-            run.fail(error)
-            return
-        for callback in callbacks:
-            try:
-                callback(study, record)
-            except BaseException as exc:  # a broken callback stops the run, visibly
-                run.fail(exc)
-                return
+        run.after_trial(study, record, error, callbacks, on_finish)
 
     try:
         for slot in range(n_workers):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -27,6 +28,7 @@ from tuningfork._core.records import (
 )
 from tuningfork._core.rng import check_seed, new_study_seed, trial_rng
 from tuningfork.analysis import SelectionResult, best_trial, pareto_front, trials_dataframe
+from tuningfork.analysis._selection import REEVALUATION_OF
 from tuningfork.samplers import RandomSampler, Sampler
 from tuningfork.samplers._finite import FIXED_ATTR, PROPOSAL_ATTR
 from tuningfork.schedulers import Scheduler
@@ -323,9 +325,12 @@ class Study:
                 self._start_heartbeat(record)
                 rng = trial_rng(self.seed, record.number)
                 proposal: dict[str, Any] = {}
-                # a queued trial runs even when a finite space has no unused point left
-                if len(space) and self.sampler.remaining(space, history) != 0:
-                    proposal = self.sampler.propose(space, history, rng)
+                fixed = record.system_attrs.get(FIXED_ATTR, {})
+                if len(space) and not set(space) <= set(fixed):
+                    # a queued trial runs even when a finite space has no unused point left:
+                    # parameters it does not fix are then drawn one by one
+                    with contextlib.suppress(SearchSpaceExhausted):
+                        proposal = self.sampler.propose(space, history, rng)
                 return Trial(self, record, proposal, rng=rng)
             if len(space):
                 sequence = self.sampler.sequence(space, self.seed)
@@ -490,7 +495,9 @@ class Study:
         return self._storage.set_trial_attr(self.name, number, key, value, user=True)
 
     def _decide(self, record: TrialRecord) -> Decision:
-        if self.scheduler is None:
+        # A re-evaluation measures a chosen configuration again: stopping it early would bias
+        # the comparison it exists for.
+        if self.scheduler is None or REEVALUATION_OF in record.system_attrs:
             return Decision.CONTINUE
         return self.scheduler.decide(record, self.history())
 

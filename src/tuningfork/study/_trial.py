@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,31 @@ if TYPE_CHECKING:
     from tuningfork.study._study import Study
 
 
-class Trial:
+class Suggester(ABC):
+    """``suggest_float``/``suggest_int``/``suggest_categorical`` on top of one ``suggest``."""
+
+    @abstractmethod
+    def suggest(self, name: str, distribution: Distribution) -> Any:
+        """The value of parameter ``name`` in ``distribution`` for this trial."""
+
+    def suggest_float(
+        self, name: str, low: float, high: float, *, log: bool = False, step: float | None = None
+    ) -> float:
+        dist = _named(name, lambda: Float(low, high, log=log, step=step))
+        return float(self.suggest(name, dist))
+
+    def suggest_int(
+        self, name: str, low: int, high: int, *, log: bool = False, step: int = 1
+    ) -> int:
+        dist = _named(name, lambda: Int(low, high, log=log, step=step))
+        return int(self.suggest(name, dist))
+
+    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
+        dist = _named(name, lambda: Categorical(choices))
+        return self.suggest(name, dist)
+
+
+class Trial(Suggester):
     """One running evaluation. Parameter values are chosen by the study's sampler (or fixed by
     ``enqueue``) the first time they are suggested, stored at once, and fixed from then on."""
 
@@ -88,22 +113,6 @@ class Trial:
         return self._record
 
     # -- suggestions -------------------------------------------------------------------------
-    def suggest_float(
-        self, name: str, low: float, high: float, *, log: bool = False, step: float | None = None
-    ) -> float:
-        dist = _named(name, lambda: Float(low, high, log=log, step=step))
-        return float(self.suggest(name, dist))
-
-    def suggest_int(
-        self, name: str, low: int, high: int, *, log: bool = False, step: int = 1
-    ) -> int:
-        dist = _named(name, lambda: Int(low, high, log=log, step=step))
-        return int(self.suggest(name, dist))
-
-    def suggest_categorical(self, name: str, choices: Sequence[Any]) -> Any:
-        dist = _named(name, lambda: Categorical(choices))
-        return self.suggest(name, dist)
-
     def suggest(self, name: str, distribution: Distribution) -> Any:
         """The value of parameter ``name`` in ``distribution`` for this trial."""
         stored = self._record.distributions.get(name)

@@ -433,3 +433,31 @@ def test_fit_params_and_groups_reach_the_folds() -> None:
     search.fit(X, Y, groups=groups, sample_weight=np.ones(len(Y)))
     assert search.n_splits_ == 4
     assert len(search.cv_results_["split3_test_score"]) == 2
+
+
+def test_list_of_grids_evaluates_every_point_of_every_grid() -> None:
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import SVC
+
+    X, y = load_iris(return_X_y=True)
+    grid = [
+        {"clf": [LogisticRegression(max_iter=500)]},
+        {"clf": [SVC()], "clf__C": [0.1, 1.0]},
+        {"clf": [KNeighborsClassifier()], "clf__n_neighbors": [3, 5, 7]},
+    ]
+    search = TuningSearchCV(Pipeline([("clf", SVC())]), param_grid=grid, cv=3).fit(X, y)
+    tried = sorted(
+        (type(p["clf"]).__name__, p.get("clf__C"), p.get("clf__n_neighbors"))
+        for p in search.cv_results_["params"]
+    )
+    assert tried == [
+        ("KNeighborsClassifier", None, 3),
+        ("KNeighborsClassifier", None, 5),
+        ("KNeighborsClassifier", None, 7),
+        ("LogisticRegression", None, None),
+        ("SVC", 0.1, None),
+        ("SVC", 1.0, None),
+    ]

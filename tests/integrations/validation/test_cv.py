@@ -184,3 +184,14 @@ def test_leakage_of_nothing_is_not_flagged() -> None:
     assert not report.leaky_flagged
     assert abs(report.optimism) < 0.02
     assert "no leak measured" in report.summary()
+
+
+def test_whole_number_float_regression_target_is_not_stratified() -> None:
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+
+    X, y = load_diabetes(return_X_y=True)  # float target whose values are whole numbers
+    objective = cross_val_objective(lambda t: Ridge(), X, y, cv=5)
+    assert type(objective.splitter(0)) is KFold
+    labels = (y > np.median(y)).astype(float)  # two float classes stay a classification
+    assert type(cross_val_objective(lambda t: Ridge(), X, labels).splitter(0)) is StratifiedKFold

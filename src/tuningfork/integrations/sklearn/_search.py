@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import itertools
+import json
 import math
 import numbers
 import os
@@ -44,7 +45,8 @@ from tuningfork.integrations.sklearn._params import (
 )
 from tuningfork.integrations.sklearn._schedule import HalvingSchedule, halving_schedule
 from tuningfork.samplers import GridSampler, RandomSampler, Sampler, TPESampler
-from tuningfork.space import SearchSpace
+from tuningfork.samplers._finite import FIXED_ATTR
+from tuningfork.space import SearchSpace, encode_value
 from tuningfork.study import Study, Trial, create_study
 
 try:  # scikit-learn >= 1.6 describes estimators with tags objects
@@ -584,14 +586,18 @@ class _Runner:
         if n_trials is None and self.cfg.param_grid is None:
             raise ValueError("n_trials=None means 'the whole grid'; give param_grid, or an int")
         if len(self.subspaces) > 1:  # a list of grids: queue each point once
+            # A point is known by its grid as well as its values: two grids may hold the same
+            # stored values (an estimator choice is stored as its index in its own grid).
+            queued = {_grid_point_key(t) for t in study.trials}
             for index, grid in enumerate(self.subspaces):
                 names = [p.name for p in grid]
                 for values in itertools.product(*(p.distribution.points() for p in grid)):
-                    study.enqueue(
-                        dict(zip(names, values, strict=True)),
-                        user_attrs={_GRID_ATTR: index},
-                        skip_if_exists=True,  # a continued study queues only what is new
-                    )
+                    point = dict(zip(names, values, strict=True))
+                    key = (index, json.dumps(encode_value(point), sort_keys=True))
+                    if key in queued:  # a continued study queues only what is new
+                        continue
+                    queued.add(key)
+                    study.enqueue(point, user_attrs={_GRID_ATTR: index})
             waiting = len(study.get_trials([TrialState.WAITING]))
             n_trials = waiting if n_trials is None else min(n_trials, waiting)
 
@@ -865,3 +871,8 @@ def _cv_results(
         results["iter"] = np.array([r["iter"] for r in rows])
         results["n_resources"] = np.array([r["n_resources"] for r in rows])
     return results
+
+
+def _grid_point_key(trial: TrialRecord) -> tuple[Any, str]:
+    held = {**trial.system_attrs.get(FIXED_ATTR, {}), **trial.params}
+    return trial.user_attrs.get(_GRID_ATTR), json.dumps(encode_value(held), sort_keys=True)

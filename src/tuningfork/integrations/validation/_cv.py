@@ -61,6 +61,10 @@ def looks_preprocessed(X: Any) -> str | None:
     return None
 
 
+# A float target with more distinct values than this is taken as a regression target.
+_MAX_FLOAT_CLASSES = 20
+
+
 class CrossValObjective:
     """The objective returned by :func:`cross_val_objective` (see there). Calling it with a
     trial returns the mean validation score; ``evaluate_on_test`` is what
@@ -106,7 +110,14 @@ class CrossValObjective:
         if self._classification is None:
             from sklearn.utils.multiclass import type_of_target
 
-            self._classification = type_of_target(self.y) in ("binary", "multiclass")
+            y = np.asarray(self.y)
+            # scikit-learn calls whole-number floats (e.g. the diabetes target) "multiclass";
+            # a float target with many distinct values is a regression target all the same
+            many_floats = y.dtype.kind == "f" and len(np.unique(y)) > _MAX_FLOAT_CLASSES
+            self._classification = not many_floats and type_of_target(y) in (
+                "binary",
+                "multiclass",
+            )
         return self._classification
 
     def splitter(self, seed: int) -> Any:
