@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from tuningfork._core.history import History
 from tuningfork._core.records import Direction, TrialRecord
@@ -122,6 +121,8 @@ def t_interval(values: Sequence[float], confidence: float) -> tuple[float, float
     if len(x) < 2:
         return mean, math.nan, -math.inf, math.inf
     std = float(x.std(ddof=1))
+    from scipy import stats  # scipy.stats takes about a second to import: only when used
+
     half = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1)) * std / math.sqrt(len(x))
     return mean, std, mean - half, mean + half
 
@@ -139,6 +140,8 @@ def welch_p_value(a: Sequence[float], b: Sequence[float]) -> float:
     df = (vx + vy) ** 2 / (
         (vx**2 / (len(x) - 1) if vx else 0.0) + (vy**2 / (len(y) - 1) if vy else 0.0)
     )
+    from scipy import stats  # scipy.stats takes about a second to import: only when used
+
     return float(2 * stats.t.sf(abs(diff) / se, df))
 
 

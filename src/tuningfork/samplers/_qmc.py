@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any, overload
 
 import numpy as np
-from scipy.stats import qmc
 
 from tuningfork._core.history import History
 from tuningfork._core.rng import stream_rng
@@ -35,6 +34,8 @@ class _SobolSequence(Sequence[dict[str, Any]]):
     def __getitem__(self, index: int | slice) -> Any:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
+        from scipy.stats import qmc  # scipy.stats takes about a second to import: only when used
+
         engine = qmc.Sobol(
             d=max(len(self._space), 1),
             scramble=self._scramble,

@@ -24,9 +24,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 import numpy as np
-from scipy.optimize import minimize
 from scipy.special import erfcx, log_ndtr, ndtr
-from scipy.stats import qmc
 
 from tuningfork.samplers.gp._gp import GaussianProcess
 from tuningfork.samplers.gp._kernels import Array, BoolArray
@@ -157,6 +155,8 @@ def optimize_acquisition(
     """
     exclude = exclude or set()
     m = max(int(2 ** math.ceil(math.log2(max(n_candidates, 2)))), 2)
+    from scipy.stats import qmc  # scipy.stats takes about a second to import: only when used
+
     engine = qmc.Sobol(max(dim, 1), scramble=True, seed=rng)
     unit = engine.random_base2(int(math.log2(m)))[:, :dim]
     cands = [space.from_unit(unit)]
@@ -256,6 +256,8 @@ def _lbfgs(
         return -value, -grad[mask]
 
     with np.errstate(over="ignore", under="ignore"):
+        from scipy.optimize import minimize  # imported when first needed: ~0.6 s
+
         result = minimize(
             negative,
             np.clip(row[mask], 0.0, 1.0),

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 from scipy.linalg import lapack
-from scipy.optimize import minimize
 
 from tuningfork.samplers.gp._kernels import (
     Array,
@@ -169,6 +168,8 @@ def fit_hyperparameters(
         if not (math.isfinite(value) and np.all(np.isfinite(grad))):
             return _FAILED_LOSS, np.zeros_like(theta)
         return value, grad
+
+    from scipy.optimize import minimize  # imported when first needed: ~0.6 s
 
     best_theta, best_value = inits[0], math.inf
     for init in inits:
