@@ -461,3 +461,29 @@ def test_list_of_grids_evaluates_every_point_of_every_grid() -> None:
         ("SVC", 0.1, None),
         ("SVC", 1.0, None),
     ]
+
+
+def test_continuing_with_another_cv_or_scoring_is_refused(tmp_path: Any) -> None:
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_iris(return_X_y=True)
+    storage = f"sqlite:///{tmp_path / 'search.db'}"
+
+    def search(**kwargs: Any) -> TuningSearchCV:
+        return TuningSearchCV(
+            LogisticRegression(max_iter=500),
+            {"C": Float(0.1, 10.0, log=True)},
+            n_trials=2,
+            storage=storage,
+            study_name="s",
+            random_state=0,
+            **kwargs,
+        )
+
+    search(cv=3).fit(X, y)
+    for changed in ({"cv": 5}, {"cv": 3, "scoring": "f1_macro"}):
+        with pytest.raises(ValueError, match="scores of the two do not compare"):
+            search(**changed).fit(X, y)
+    again = search(cv=3).fit(X, y)  # the stored protocol still works, and adds its trials
+    assert len(again.cv_results_["params"]) == 4

@@ -206,6 +206,7 @@ class TuningSearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
             load_if_exists=True,
             space=to_space(subspaces[0]) if len(subspaces) == 1 else None,
         )
+        _check_same_protocol(study, cv, self.scoring, self.resource)
         self.study_ = study
         self.study_name_ = study.name
         self._diagnosis: tuple[Any, Any, Any, Any] | None = (X, y, splits, scoring)
@@ -876,3 +877,36 @@ def _cv_results(
 def _grid_point_key(trial: TrialRecord) -> tuple[Any, str]:
     held = {**trial.system_attrs.get(FIXED_ATTR, {}), **trial.params}
     return trial.user_attrs.get(_GRID_ATTR), json.dumps(encode_value(held), sort_keys=True)
+
+
+_PROTOCOL = "sklearn_protocol"
+
+
+def _check_same_protocol(study: Study, cv: Any, scoring: Any, resource: Any) -> None:
+    """A continued study must score candidates the same way, or its scores do not compare."""
+    protocol = {
+        "cv": type(cv).__name__,
+        "n_splits": int(cv.get_n_splits()),
+        "scoring": _describe_scoring(scoring),
+        "resource": None if resource is None else str(resource),
+    }
+    stored = study.config.get(_PROTOCOL)
+    if stored is None:
+        study.storage.set_study_attr(study.name, _PROTOCOL, protocol, user=False)
+    elif dict(stored) != protocol:
+        raise ValueError(
+            f"study {study.name!r} was searched with {dict(stored)}, but this fit uses "
+            f"{protocol}; scores of the two do not compare: fit with the stored cv, scoring and "
+            "resource, or give a new study_name"
+        )
+
+
+def _describe_scoring(scoring: Any) -> Any:
+    """A JSON-able name for a scoring option (a callable by its qualified name)."""
+    if scoring is None or isinstance(scoring, str):
+        return scoring
+    if isinstance(scoring, Mapping):
+        return {str(k): _describe_scoring(v) for k, v in sorted(scoring.items())}
+    if isinstance(scoring, (list, tuple, set)):
+        return sorted((_describe_scoring(s) for s in scoring), key=str)
+    return getattr(scoring, "__qualname__", None) or repr(scoring)
