@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -60,3 +60,28 @@ class Sampler(ABC):
     def describe(self) -> dict[str, Any]:
         """A JSON-able description stored with the study (``tuningfork show`` prints it)."""
         return {"name": type(self).__name__}
+
+
+class PointSequence(Sequence[dict[str, Any]], ABC):
+    """A fixed list of configurations computed lazily from an index (for ``Sampler.sequence``).
+
+    Subclasses give ``__len__`` and ``point(index)`` for ``0 <= index < len(self)``.
+    """
+
+    @abstractmethod
+    def __len__(self) -> int: ...
+
+    @abstractmethod
+    def point(self, index: int) -> dict[str, Any]:
+        """The configuration at ``index`` (already checked to be in range)."""
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self.point(i) for i in range(*index.indices(len(self)))]
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return self.point(index)

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
 from tuningfork._core.errors import SpaceError
 from tuningfork._core.history import History
 from tuningfork._core.rng import stream_rng
-from tuningfork.samplers._base import Sampler
+from tuningfork.samplers._base import PointSequence, Sampler
 from tuningfork.samplers._random import RandomSampler
 from tuningfork.space import Categorical, Distribution, SearchSpace, space_from_spec
 
 _PERMUTATION_LIMIT = 2_000_000
 
 
-class _ShuffledGrid(Sequence[dict[str, Any]]):
+class _ShuffledGrid(PointSequence):
     """The points of a finite space in a seeded order, computed lazily from an index.
 
     The index-to-point map depends only on the space and the seed, so index ``i`` is the same
@@ -42,15 +42,7 @@ class _ShuffledGrid(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         return self._n
 
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(self._n))]
-        if not 0 <= index < self._n:
-            raise IndexError(index)
+    def point(self, index: int) -> dict[str, Any]:
         if self._perm is not None:
             flat = int(self._perm[index])
         else:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
 from tuningfork._core.history import History
 from tuningfork._core.rng import stream_rng
-from tuningfork.samplers._base import Sampler
+from tuningfork.samplers._base import PointSequence, Sampler
 from tuningfork.samplers._random import RandomSampler
 from tuningfork.space import SearchSpace
 
@@ -18,7 +18,7 @@ _MAX_SOBOL = 2**30
 _RANDOM = RandomSampler()
 
 
-class _SobolSequence(Sequence[dict[str, Any]]):
+class _SobolSequence(PointSequence):
     def __init__(self, space: SearchSpace, seed: int, scramble: bool) -> None:
         self._space = space
         self._seed = seed
@@ -27,13 +27,7 @@ class _SobolSequence(Sequence[dict[str, Any]]):
     def __len__(self) -> int:
         return _MAX_SOBOL
 
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
+    def point(self, index: int) -> dict[str, Any]:
         from scipy.stats import qmc  # scipy.stats takes about a second to import: only when used
 
         engine = qmc.Sobol(

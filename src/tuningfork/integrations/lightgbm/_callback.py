@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from tuningfork._core._imports import optional_import
 from tuningfork.integrations._pruning import ReportingTrial, as_float, report_or_prune
 
-try:
-    import lightgbm  # noqa: F401  (imported to fail early, with the hint, when it is missing)
-except ImportError as exc:  # pragma: no cover - exercised without the extra
-    raise ImportError(
-        "'lightgbm' is needed for tuningfork.integrations.lightgbm but is not installed; "
-        'install it with: pip install "tuningfork[lightgbm]"'
-    ) from exc
+optional_import("lightgbm", "lightgbm")  # fail early, with the install hint
 
 
 class LightGBMPruningCallback:

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from tuningfork._core._imports import optional_import
 from tuningfork.integrations._pruning import ReportingTrial
 from tuningfork.integrations.torch._loop import report_or_prune
 
-try:
-    import lightning
-except ImportError as exc:  # pragma: no cover - exercised without the extra
-    raise ImportError(
-        "'lightning' is needed for tuningfork.integrations.torch.LightningPruningCallback but "
-        'is not installed; install it with: pip install "tuningfork[lightning]"'
-    ) from exc
+optional_import("lightning", "lightning")  # fail early, with the install hint
+import lightning  # noqa: E402
 
 
 class LightningPruningCallback(lightning.pytorch.Callback):

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from tuningfork._core._imports import optional_import
 from tuningfork.integrations._pruning import ReportingTrial, as_float
 from tuningfork.integrations._pruning import report_or_prune as _report_or_prune
 
-try:
-    import torch  # noqa: F401  (imported to fail early, with the hint, when it is missing)
-except ImportError as exc:  # pragma: no cover - exercised without the extra
-    raise ImportError(
-        "'torch' is needed for tuningfork.integrations.torch but is not installed; "
-        'install it with: pip install "tuningfork[torch]"'
-    ) from exc
+optional_import("torch", "torch")  # fail early, with the install hint
 
 
 def report_or_prune(trial: ReportingTrial, step: int, value: Any) -> None:

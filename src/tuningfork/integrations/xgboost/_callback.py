@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from tuningfork._core._imports import optional_import
 from tuningfork.integrations._pruning import ReportingTrial, as_float, report_or_prune
 
-try:
-    import xgboost
-except ImportError as exc:  # pragma: no cover - exercised without the extra
-    raise ImportError(
-        "'xgboost' is needed for tuningfork.integrations.xgboost but is not installed; "
-        'install it with: pip install "tuningfork[xgboost]"'
-    ) from exc
+optional_import("xgboost", "xgboost")  # fail early, with the install hint
+import xgboost  # noqa: E402
 
 
 class XGBoostPruningCallback(xgboost.callback.TrainingCallback):
