@@ -202,7 +202,9 @@ def test_nonzero_exit_reports_code_and_log_tail(tmp_path: Path) -> None:
     assert record.state is TrialState.FAILED
     error = record.system_attrs["error"]
     log_file = record.user_attrs["log_file"]
-    assert error.startswith(f"CommandError: the command exited with code 3; log: {log_file};")
+    assert error.startswith(
+        f"CommandError: the command exited with code 3; log: {log_file}; last line: 'line 29';"
+    )
     assert "line 29" in error
     assert "line 5\n" not in error and "boom" not in error  # only the tail
     assert "boom" in Path(log_file).read_text()

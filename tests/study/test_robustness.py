@@ -135,3 +135,10 @@ def test_queued_trial_runs_after_the_grid_is_walked() -> None:
     study.optimize(objective, n_trials=5)
     assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 3
     assert study.trials[2].params == {"x": 2}
+
+
+def test_tune_names_itself_for_an_unknown_keyword() -> None:
+    with pytest.raises(
+        TypeError, match=r"tune\(\) got unexpected keyword argument\(s\) \['n_trial'\]"
+    ):
+        tf.tune(lambda p: 0.0, {"x": tf.Float(0, 1)}, n_trial=1)

@@ -84,9 +84,10 @@ def check_study(
             Finding(
                 "too_few_trials",
                 f"{len(completed)} completed trials for {d} tuned parameter(s): fewer than "
-                f"{trials_per_param} per parameter ({trials_per_param * d}); a model-based "
-                "sampler has barely finished its random start-up and the best value is likely "
-                "far from the best this space can give: run more trials or tune fewer parameters",
+                f"{trials_per_param} per parameter ({trials_per_param * d}); the space is barely "
+                "explored (a model-based sampler has barely finished its random start-up), so "
+                "the best value is likely far from the best this space can give: run more "
+                "trials or tune fewer parameters",
             )
         )
     for name, dist in tuned.items():

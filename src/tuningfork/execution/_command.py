@@ -225,6 +225,15 @@ def _tail(path: Path, n: int = _TAIL_LINES) -> str:
         return "(the log file cannot be read)"
 
 
+def _last_line(path: Path) -> str:
+    """The script's last non-empty output line (tuningfork's own notes skipped), so that the
+    first line of an error, which tables show, says what went wrong."""
+    for line in reversed(_tail(path).splitlines()):
+        if line.strip() and not line.startswith("# tuningfork:"):
+            return line.strip()[:200]
+    return ""
+
+
 def _exit_text(code: int) -> str:
     if code < 0:
         try:
@@ -416,8 +425,8 @@ class CommandObjective:
         log.flush()
         if code != 0:
             raise CommandError(
-                f"the command {_exit_text(code)}; log: {log_file}; its last lines:\n"
-                f"{_tail(log_file)}",
+                f"the command {_exit_text(code)}; log: {log_file}; last line: "
+                f"{_last_line(log_file)!r}; its last lines:\n{_tail(log_file)}",
                 reason="exit",
                 log_file=log_file,
                 returncode=code,

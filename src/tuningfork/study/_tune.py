@@ -11,6 +11,11 @@ from tuningfork.study._study import ObjectiveResult, Study, create_study
 from tuningfork.study._trial import Trial
 
 _CREATE_KEYS = set(inspect.signature(create_study).parameters) - {"space"}
+_OPTIMIZE_KEYS = set(inspect.signature(Study.optimize).parameters) - {
+    "self",
+    "objective",
+    "n_trials",
+}
 
 
 def tune(
@@ -26,6 +31,13 @@ def tune(
     """
     declared = space_from_spec(space)
     create_kwargs = {k: kwargs.pop(k) for k in list(kwargs) if k in _CREATE_KEYS}
+    unknown = sorted(set(kwargs) - _OPTIMIZE_KEYS)
+    if unknown:  # before the study is created, and naming tune, not optimize
+        raise TypeError(
+            f"tune() got unexpected keyword argument(s) {unknown}; it takes those of "
+            f"create_study ({sorted(_CREATE_KEYS)}) and of Study.optimize "
+            f"({sorted(_OPTIMIZE_KEYS)})"
+        )
     study = create_study(space=declared, **create_kwargs)
 
     def wrapped(trial: Trial) -> ObjectiveResult:
